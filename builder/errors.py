@@ -1,0 +1,62 @@
+"""Diagnostics and the one error type the CLI shows without a traceback."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A message about a source file, printed compiler-style (`file:line:col: level: message`)."""
+
+    path: str
+    line: int | None = None
+    col: int | None = None
+    level: str = "warning"
+    message: str = ""
+
+    def format(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.col is not None:
+                where += f":{self.col}"
+        return f"{where}: {self.level}: {self.message}"
+
+
+class BuildError(click.ClickException):
+    """A problem in the user's project: one line naming the file, exit code 1, no traceback.
+
+    Deriving from ClickException is what keeps tracebacks away from users: Click prints
+    `Error: <message>` to stderr and exits with `exit_code`.
+    """
+
+    exit_code = 1
+
+    def __init__(self, path: str | Path, what: str, todo: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.what = what
+        self.todo = todo
+        where = self.path if line is None else f"{self.path}:{line}"
+        super().__init__(f"{where}: {what}; {todo}")
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """A hint naming the nearest known word, or listing the known ones."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "known keys: " + ", ".join(sorted(choices))
+
+
+def display_path(path: Path, root: Path) -> str:
+    """A path as the user should read it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)

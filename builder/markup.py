@@ -1,0 +1,193 @@
+"""Markdown in, sanitized HTML out: one markdown-it parser, rendered per target (print or EPUB)."""
+
+from __future__ import annotations
+
+import copy
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+PRINT = "print"
+EPUB = "epub"
+
+
+@dataclass(frozen=True)
+class LinkMap:
+    """Where each chapter file ends up, so `02-x.md#y` links can be rewritten per target."""
+
+    target: str
+    chapter_slugs: dict[str, str]  # source file name -> chapter slug
+    files: dict[str, str]  # chapter slug -> output file (EPUB); empty for print
+
+
+@cache
+def parser() -> MarkdownIt:
+    """The one Markdown dialect: CommonMark plus tables, footnotes, attributes, definition lists,
+    strikethrough, and typographic quotes and dashes."""
+    from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+    from mdit_py_plugins.deflist import deflist_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    md = MarkdownIt("commonmark", {"typographer": True, "html": True})
+    md.enable(["replacements", "smartquotes", "table", "strikethrough"])
+    md.use(footnote_plugin).use(attrs_plugin).use(attrs_block_plugin).use(deflist_plugin)
+    md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("image", _render_image)
+    return md
+
+
+def slug_text(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "section"
+
+
+def parse(text: str, chapter_slug: str) -> tuple[list[Token], dict[str, Any]]:
+    """Parse once; give every heading a stable id, prefixed by the chapter so ids are book-unique."""
+    env: dict[str, Any] = {}
+    tokens = parser().parse(text, env)
+    seen: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        given = token.attrGet("id")
+        base = str(given) if given else slug_text(tokens[i + 1].content)
+        ident, n = f"{chapter_slug}--{base}", 1
+        while ident in seen:
+            n += 1
+            ident = f"{chapter_slug}--{base}-{n}"
+        seen.add(ident)
+        token.attrSet("id", ident)
+    return tokens, env
+
+
+def footnote_bodies(tokens: list[Token], env: dict[str, Any]) -> dict[int, str]:
+    """Render each footnote's content on its own (without the back-reference arrow).
+
+    `env` is the render environment, so links inside notes follow the target's rules too.
+    """
+    md = parser()
+    inner: dict[int, list[Token]] = {}
+    current: int | None = None
+    for token in tokens:
+        if token.type == "footnote_open":
+            current = token.meta["id"]
+            inner[current] = []
+        elif token.type == "footnote_close":
+            current = None
+        elif current is not None and token.type != "footnote_anchor":
+            inner[current].append(token)
+    bodies = {i: md.renderer.render(toks, md.options, env).strip() for i, toks in inner.items()}
+    for ident, note in env.get("footnotes", {}).get("list", {}).items():
+        if ident not in bodies and "tokens" in note:  # inline ^[...] footnotes
+            inline = Token("inline", "", 0, children=note["tokens"], content=note["content"])
+            bodies[ident] = "<p>" + md.renderer.render([inline], md.options, env) + "</p>"
+    return bodies
+
+
+def body_tokens(tokens: list[Token]) -> list[Token]:
+    """The chapter text without the footnote block that the plugin appends."""
+    for i, token in enumerate(tokens):
+        if token.type == "footnote_block_open":
+            return tokens[:i]
+    return tokens
+
+
+def _render_footnote_ref(self, tokens, idx, options, env) -> str:
+    ctx = env["_render"]
+    ident = tokens[idx].meta["id"]
+    number = ident + 1
+    slug = ctx["slug"]
+    if ctx["target"] == PRINT:
+        inner = re.sub(r"</p>\s*<p>", " ", ctx["notes"].get(ident, ""))
+        inner = re.sub(r"^<p>|</p>$", "", inner.strip())
+        return f'<span class="footnote" id="fn-{slug}-{number}">{inner}</span>'
+    sub = tokens[idx].meta.get("subId", 0)
+    ref_id = f"fnref-{slug}-{number}" + (f"-{sub}" if sub else "")
+    return (f'<sup><a class="noteref" role="doc-noteref" id="{ref_id}" '
+            f'href="#fn-{slug}-{number}">{number}</a></sup>')
+
+
+def _render_link_open(self, tokens, idx, options, env) -> str:
+    token = copy.copy(tokens[idx])
+    token.attrs = dict(token.attrs)
+    href = str(token.attrGet("href") or "")
+    token.attrSet("href", rewrite_href(href, env["_render"]["links"]))
+    return self.renderToken([token], 0, options, env)
+
+
+def _render_image(self, tokens, idx, options, env) -> str:
+    token = copy.copy(tokens[idx])
+    token.attrs = dict(token.attrs)
+    src = str(token.attrGet("src") or "")
+    if not urlsplit(src).scheme:
+        token.attrSet("src", posixpath.normpath(posixpath.join("chapters", unquote(src))))
+    return self.image([token], 0, options, env)
+
+
+def rewrite_href(href: str, links: LinkMap) -> str:
+    """`02-genesis.md#x` -> `#genesis--x` in print, `genesis.xhtml#genesis--x` in EPUB."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path.endswith(".md"):
+        return href
+    name = posixpath.basename(unquote(parts.path))
+    slug = links.chapter_slugs.get(name)
+    if slug is None:
+        return href
+    fragment = f"{slug}--{parts.fragment}" if parts.fragment else f"ch-{slug}"
+    if links.target == PRINT:
+        return f"#{fragment}"
+    return f"{links.files[slug]}#{fragment}"
+
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
+    "del", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
+    "section", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul", "var", "aside",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class", "lang", "title", "dir", "role"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "style", "scope"},
+    "ol": {"start", "reversed", "type"},
+    "col": {"span"},
+    "colgroup": {"span"},
+}
+
+
+def sanitize(html: str) -> str:
+    """Chapters come from other people: keep the document's structure, drop scripts and the rest."""
+    import nh3
+
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        filter_style_properties={"text-align"},
+        strip_comments=True,
+    )
+
+
+def render(tokens: list[Token], env: dict[str, Any], *, target: str, slug: str,
+           links: LinkMap) -> tuple[str, dict[int, str]]:
+    """Render a chapter's body for one target; return (body HTML, footnote bodies by number)."""
+    md = parser()
+    render_env = dict(env)
+    render_env["_render"] = {"target": target, "slug": slug, "notes": {}, "links": links}
+    notes = {i: sanitize(html) for i, html in footnote_bodies(tokens, render_env).items()}
+    render_env["_render"]["notes"] = notes
+    html = md.renderer.render(body_tokens(tokens), md.options, render_env)
+    return sanitize(html), notes

@@ -1,0 +1,69 @@
+"""The one in-memory model of a book that every writer receives (frozen: writers never change it)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from builder.config import Config
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: str
+    event: str
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    term: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One Markdown file: its front matter, and its parsed (not yet rendered) Markdown.
+
+    Tokens are kept rather than HTML so that each target (print, EPUB) renders footnotes and
+    links its own way from a single parse.
+    """
+
+    number: int
+    slug: str
+    title: str
+    source: str
+    summary: str = ""
+    key_points: tuple[str, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
+    key_terms: tuple[KeyTerm, ...] = ()
+    questions: tuple[str, ...] = ()
+    body_line: int = 1
+    tokens: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    env: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def anchor(self) -> str:
+        """The id of the chapter's section: unique in the single print document."""
+        return f"ch-{self.slug}"
+
+    @property
+    def has_footnotes(self) -> bool:
+        return bool(self.env.get("footnotes", {}).get("list"))
+
+
+@dataclass(frozen=True)
+class Book:
+    config: Config
+    chapters: tuple[Chapter, ...]
+    created: datetime.datetime
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    @property
+    def date_label(self) -> str:
+        """What the cover prints: the configured date, else the build date."""
+        return self.config.report.date or self.created.strftime("%-d %B %Y")

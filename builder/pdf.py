@@ -1,0 +1,117 @@
+"""Write the print PDF with WeasyPrint (imported here only, so other commands never pay for it)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder import files
+from builder.errors import BuildError, Diagnostic
+from builder.model import Book
+from builder.render import render_print
+from builder.resources import ProjectResources
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    path: Path
+    pages: int
+    diagnostics: list[Diagnostic]
+
+
+class _Collector(logging.Handler):
+    """Turns WeasyPrint's log records (missing image, ignored CSS) into our diagnostics."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.diagnostics: list[Diagnostic] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage().splitlines()[0]
+        path, line = "weasyprint", None
+        found = re.search(r"at (\d+):(\d+)", message)
+        if found and "css" in message.lower():
+            line = int(found.group(1))
+        level = "error" if record.levelno >= logging.ERROR else "warning"
+        self.diagnostics.append(Diagnostic(path, line, None, level, message))
+
+
+@contextlib.contextmanager
+def captured_weasyprint_logs() -> Iterator[_Collector]:
+    logger = logging.getLogger("weasyprint")
+    collector = _Collector()
+    saved = logger.propagate
+    logger.addHandler(collector)
+    logger.propagate = False
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
+        logger.propagate = saved
+
+
+def check_stylesheet(book: Book) -> Path:
+    css = book.config.build.print_css
+    path = book.root / css
+    if not path.is_file():
+        raise BuildError(css, "stylesheet not found",
+                         "create it, or set print_css under [build] in report.toml")
+    return path
+
+
+def make_fetcher(resources: ProjectResources):
+    """A WeasyPrint URL fetcher that asks `resources` before it reads anything."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ProjectFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            body, mime = resources.read(url)
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
+
+    return ProjectFetcher()
+
+
+def write_pdf(book: Book, output: Path, *, emit_html: Path | None = None,
+              strict: bool = False) -> PdfResult:
+    """Lay out the print HTML and write the PDF atomically; return what was written."""
+    check_stylesheet(book)
+    files.check_target(output, book.root)
+    html = render_print(book)
+    if emit_html is not None:
+        files.check_target(emit_html, book.root)
+        files.write_text(emit_html, render_print(book, html_dir=emit_html.parent))
+
+    import weasyprint
+
+    resources = ProjectResources(book.root)
+    with captured_weasyprint_logs() as logs:
+        document = weasyprint.HTML(
+            string=html,
+            base_url=book.root.resolve().as_uri() + "/",
+            url_fetcher=make_fetcher(resources),
+        ).render()
+        data = document.write_pdf(pdf_identifier=_identifier(book))
+    if resources.refused:
+        first = resources.refused[0]
+        raise BuildError(first.url, f"resource refused: {first.reason}",
+                         "keep images, styles and fonts inside the project folder")
+    if strict and logs.diagnostics:
+        first = logs.diagnostics[0]
+        raise BuildError(first.path, f"{first.message} (a warning, an error under --strict)",
+                         "fix it, or build without --strict", first.line)
+    files.write_bytes(output, data)
+    return PdfResult(output, len(document.pages), logs.diagnostics)
+
+
+def _identifier(book: Book) -> bytes:
+    """A stable PDF /ID from the config, so the same sources give the same file."""
+    import hashlib
+
+    seed = f"{book.config.report.slug}\n{book.config.report.title}\n{book.created.isoformat()}"
+    return hashlib.md5(seed.encode(), usedforsecurity=False).hexdigest().encode()

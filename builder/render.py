@@ -1,0 +1,86 @@
+"""Book -> HTML documents through Jinja2 templates (StrictUndefined, autoescaped)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from builder import __version__
+from builder.config import PAPER_SIZES
+from builder.markup import PRINT, LinkMap, render
+from builder.model import Book, Chapter
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True)
+class RenderedChapter:
+    chapter: Chapter
+    body: Markup
+    notes: dict[int, Markup]
+    href: str
+
+
+def link_map(book: Book, target: str, files: dict[str, str] | None = None) -> LinkMap:
+    names = {Path(ch.source).name: ch.slug for ch in book.chapters}
+    return LinkMap(target=target, chapter_slugs=names, files=files or {})
+
+
+def render_chapters(book: Book, target: str, files: dict[str, str] | None = None
+                    ) -> list[RenderedChapter]:
+    """Each chapter's Markdown rendered for one target (the Markdown itself was parsed once)."""
+    links = link_map(book, target, files)
+    out = []
+    for chapter in book.chapters:
+        body, notes = render(list(chapter.tokens), chapter.env, target=target,
+                             slug=chapter.slug, links=links)
+        href = f"#{chapter.anchor}" if target == PRINT else f"{files[chapter.slug]}"
+        out.append(RenderedChapter(chapter, Markup(body),
+                                   {k: Markup(v) for k, v in notes.items()}, href))
+    return out
+
+
+def has_editorial(book: Book) -> bool:
+    return any(ch.key_points or ch.timeline for ch in book.chapters)
+
+
+def render_print(book: Book, html_dir: Path | None = None) -> str:
+    """The single HTML document that WeasyPrint lays out.
+
+    `html_dir` is where the HTML will be saved (for --emit-html); links to styles and images
+    are then made to resolve from there through a <base> element.
+    """
+    config = book.config
+    base_href = ""
+    if html_dir is not None and html_dir.resolve() != book.root.resolve():
+        base_href = Path(os.path.relpath(book.root.resolve(), html_dir.resolve())).as_posix() + "/"
+    template = environment().get_template("print.html.jinja")
+    return template.render(
+        report=config.report,
+        version=__version__,
+        created=book.created.isoformat(),
+        date_label=book.date_label,
+        stylesheets=[config.build.print_css],
+        paper=PAPER_SIZES[config.build.paper],
+        text_align=config.build.text_align,
+        chapters=render_chapters(book, PRINT),
+        has_editorial=has_editorial(book),
+        base_href=base_href,
+    )
