@@ -36,5 +36,6 @@ def build_pdf(options: Options):
     from builder.pdf import write_pdf
 
     book = load(options)
-    return write_pdf(book, output_path(book, options, ".pdf"), emit_html=options.emit_html,
-                     strict=options.strict)
+    return write_pdf(
+        book, output_path(book, options, ".pdf"), emit_html=options.emit_html, strict=options.strict
+    )

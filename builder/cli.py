@@ -9,13 +9,22 @@ import click
 from builder import __version__
 
 project_option = click.option(
-    "-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-    show_default=True, help="Project folder (holds report.toml, chapters/ and styles/).")
+    "-C",
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project folder (holds report.toml, chapters/ and styles/).",
+)
 output_option = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-    help="Output file (default: build/<slug>.<ext> in the project).")
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file (default: build/<slug>.<ext> in the project).",
+)
 strict_option = click.option(
-    "--strict", is_flag=True, help="Treat warnings, WeasyPrint's included, as errors.")
+    "--strict", is_flag=True, help="Treat warnings, WeasyPrint's included, as errors."
+)
 
 
 def _report(diagnostics) -> None:
@@ -32,17 +41,25 @@ def main() -> None:
 @main.command()
 @project_option
 @output_option
-@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False),
-              help="Paper size (overrides [build] paper in report.toml; default a4).")
-@click.option("--emit-html", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the HTML the PDF is rendered from, to open in a browser.")
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"], case_sensitive=False),
+    help="Paper size (overrides [build] paper in report.toml; default a4).",
+)
+@click.option(
+    "--emit-html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the HTML the PDF is rendered from, to open in a browser.",
+)
 @strict_option
-def pdf(project: Path, output: Path | None, paper: str | None, emit_html: Path | None,
-        strict: bool) -> None:
+def pdf(
+    project: Path, output: Path | None, paper: str | None, emit_html: Path | None, strict: bool
+) -> None:
     """Build the print PDF: cover, contents, chapters, running heads, footnotes, bookmarks."""
     from builder.build import Options, build_pdf
 
-    result = build_pdf(Options(project=project, output=output, paper=paper, strict=strict,
-                               emit_html=emit_html))
+    result = build_pdf(
+        Options(project=project, output=output, paper=paper, strict=strict, emit_html=emit_html)
+    )
     _report(result.diagnostics)
     click.echo(f"{result.path} ({result.pages} pages)")

@@ -1,4 +1,4 @@
-"""Read `report.toml` into typed, frozen settings; an unknown key is an error, never a silent default."""
+"""Read `report.toml` into typed, frozen settings; an unknown key is an error, not a default."""
 
 from __future__ import annotations
 
@@ -93,27 +93,44 @@ def _type_name(kind: Any) -> str:
 
 def _section(name: str, cls: type, data: Any, text: str, shown: str) -> Any:
     if not isinstance(data, dict):
-        raise BuildError(shown, f"'{name}' must be a table", f"write it as [{name}]",
-                         _key_line(text, name))
+        raise BuildError(
+            shown, f"'{name}' must be a table", f"write it as [{name}]", _key_line(text, name)
+        )
     hints = get_type_hints(cls)
     known = [f.name for f in dataclasses.fields(cls)]
     values = {}
     for key, value in data.items():
         if key not in known:
-            raise BuildError(shown, f"unknown key '{key}' in [{name}]", did_you_mean(key, known),
-                             _key_line(text, key))
+            raise BuildError(
+                shown,
+                f"unknown key '{key}' in [{name}]",
+                did_you_mean(key, known),
+                _key_line(text, key),
+            )
         if isinstance(value, DATE_TYPES):
             value = value.isoformat()
         if not _check_type(value, hints[key]):
-            raise BuildError(shown, f"'{key}' in [{name}] must be {_type_name(hints[key])}",
-                             "fix its value", _key_line(text, key))
+            raise BuildError(
+                shown,
+                f"'{key}' in [{name}] must be {_type_name(hints[key])}",
+                "fix its value",
+                _key_line(text, key),
+            )
         values[key] = value
-    missing = [f.name for f in dataclasses.fields(cls)
-               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-               and f.name not in values]
+    missing = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and f.name not in values
+    ]
     if missing:
-        raise BuildError(shown, f"[{name}] has no '{missing[0]}'",
-                         f"add {missing[0]} = \"...\" under [{name}]", _key_line(text, name))
+        raise BuildError(
+            shown,
+            f"[{name}] has no '{missing[0]}'",
+            f'add {missing[0]} = "..." under [{name}]',
+            _key_line(text, name),
+        )
     return cls(**values)
 
 
@@ -122,14 +139,17 @@ def load_config(root: Path, paper: str | None = None) -> Config:
     path = root / CONFIG_NAME
     shown = CONFIG_NAME
     if not path.is_file():
-        raise BuildError(root / CONFIG_NAME if not root.is_dir() else shown,
-                         "no report.toml in the project folder",
-                         "run build-report in a project folder or pass -C DIR")
+        raise BuildError(
+            root / CONFIG_NAME if not root.is_dir() else shown,
+            "no report.toml in the project folder",
+            "run build-report in a project folder or pass -C DIR",
+        )
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BuildError(shown, f"not valid UTF-8 at byte {exc.start}",
-                         "save the file as UTF-8") from None
+        raise BuildError(
+            shown, f"not valid UTF-8 at byte {exc.start}", "save the file as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -137,12 +157,20 @@ def load_config(root: Path, paper: str | None = None) -> Config:
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
         line = int(found.group(1)) if found else None
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        raise BuildError(shown, f"TOML syntax error: {message}",
-                         "fix the syntax (strings need quotes, tables [brackets])", line) from None
+        raise BuildError(
+            shown,
+            f"TOML syntax error: {message}",
+            "fix the syntax (strings need quotes, tables [brackets])",
+            line,
+        ) from None
     for name in data:
         if name not in SECTIONS:
-            raise BuildError(shown, f"unknown table [{name}]", did_you_mean(name, list(SECTIONS)),
-                             _key_line(text, name))
+            raise BuildError(
+                shown,
+                f"unknown table [{name}]",
+                did_you_mean(name, list(SECTIONS)),
+                _key_line(text, name),
+            )
     if "report" not in data:
         raise BuildError(shown, "no [report] table", "add [report] with title and author")
     report = _section("report", ReportMeta, data["report"], text, shown)
@@ -150,15 +178,23 @@ def load_config(root: Path, paper: str | None = None) -> Config:
     if not report.slug:
         report = dataclasses.replace(report, slug=slugify(report.title))
     elif slugify(report.slug) != report.slug:
-        raise BuildError(shown, f"slug '{report.slug}' is not a plain name",
-                         f"use lower-case letters, digits and hyphens, e.g. '{slugify(report.slug)}'",
-                         _key_line(text, "slug"))
+        raise BuildError(
+            shown,
+            f"slug '{report.slug}' is not a plain name",
+            f"use letters, digits and hyphens, e.g. '{slugify(report.slug)}'",
+            _key_line(text, "slug"),
+        )
     chosen = (paper or build.paper).lower()
     if chosen not in PAPER_SIZES:
-        raise BuildError(shown, f"unknown paper '{chosen}'", "use 'a4' or 'letter'",
-                         _key_line(text, "paper"))
+        raise BuildError(
+            shown, f"unknown paper '{chosen}'", "use 'a4' or 'letter'", _key_line(text, "paper")
+        )
     if build.text_align not in TEXT_ALIGN:
-        raise BuildError(shown, f"unknown text_align '{build.text_align}'",
-                         "use 'justify' or 'left'", _key_line(text, "text_align"))
+        raise BuildError(
+            shown,
+            f"unknown text_align '{build.text_align}'",
+            "use 'justify' or 'left'",
+            _key_line(text, "text_align"),
+        )
     build = dataclasses.replace(build, paper=chosen)
     return Config(report=report, build=build, path=path)

@@ -30,28 +30,32 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark)
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
 
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def read_text(path: Path, shown: str, limit: int = MAX_CHAPTER_BYTES) -> str:
     """UTF-8 only, capped in size; errors name the file and the byte offset."""
     size = path.stat().st_size
     if size > limit:
-        raise BuildError(shown, f"file is {size} bytes, over the limit of {limit}",
-                         "split it into smaller chapters")
+        raise BuildError(
+            shown,
+            f"file is {size} bytes, over the limit of {limit}",
+            "split it into smaller chapters",
+        )
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise BuildError(shown, f"not valid UTF-8 at byte {exc.start}",
-                         "save the file as UTF-8", line) from None
+        raise BuildError(
+            shown, f"not valid UTF-8 at byte {exc.start}", "save the file as UTF-8", line
+        ) from None
     return text.removeprefix("\ufeff")
 
 
@@ -62,7 +66,7 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     lines = text.splitlines(keepends=True)
     for i, line in enumerate(lines[1:], start=1):
         if line.strip() in ("---", "..."):
-            return "".join(lines[1:i]), "".join(lines[i + 1:]), i + 2
+            return "".join(lines[1:i]), "".join(lines[i + 1 :]), i + 2
     return "", "", -1
 
 
@@ -70,8 +74,12 @@ def _string_list(value: Any, key: str, shown: str, line: int) -> tuple[str, ...]
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BuildError(shown, f"front matter '{key}' must be a list of strings",
-                         f"write each item on its own '- ' line under {key}:", line)
+        raise BuildError(
+            shown,
+            f"front matter '{key}' must be a list of strings",
+            f"write each item on its own '- ' line under {key}:",
+            line,
+        )
     return tuple(value)
 
 
@@ -79,12 +87,18 @@ def _records(value: Any, key: str, fields: tuple[str, str], shown: str, line: in
     if value is None:
         return []
     ok = isinstance(value, list) and all(
-        isinstance(v, dict) and set(v) == set(fields) and all(
-            isinstance(v[f], str | int | datetime.date) for f in fields) for v in value)
+        isinstance(v, dict)
+        and set(v) == set(fields)
+        and all(isinstance(v[f], str | int | datetime.date) for f in fields)
+        for v in value
+    )
     if not ok:
-        raise BuildError(shown, f"front matter '{key}' must be a list of {{{', '.join(fields)}}}",
-                         f"write each item as '- {fields[0]}: ...' with '{fields[1]}: ...' below",
-                         line)
+        raise BuildError(
+            shown,
+            f"front matter '{key}' must be a list of {{{', '.join(fields)}}}",
+            f"write each item as '- {fields[0]}: ...' with '{fields[1]}: ...' below",
+            line,
+        )
     return [{f: str(v[f]) for f in fields} for v in value]
 
 
@@ -95,16 +109,25 @@ def parse_front_matter(text: str, shown: str) -> dict[str, Any]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else None  # +1 for 1-based, +1 for the opening ---
         problem = exc.problem or exc.context or "invalid YAML"
-        raise BuildError(shown, f"front matter is not valid YAML: {problem}",
-                         "fix the YAML between the --- lines", line) from None
+        raise BuildError(
+            shown,
+            f"front matter is not valid YAML: {problem}",
+            "fix the YAML between the --- lines",
+            line,
+        ) from None
     except yaml.YAMLError as exc:
-        raise BuildError(shown, f"front matter is not valid YAML: {exc}",
-                         "fix the YAML between the --- lines", 2) from None
+        raise BuildError(
+            shown, f"front matter is not valid YAML: {exc}", "fix the YAML between the --- lines", 2
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise BuildError(shown, "front matter must be a mapping of keys to values",
-                         "write 'title: ...' and other keys between the --- lines", 2)
+        raise BuildError(
+            shown,
+            "front matter must be a mapping of keys to values",
+            "write 'title: ...' and other keys between the --- lines",
+            2,
+        )
     return data
 
 
@@ -119,27 +142,47 @@ def load_chapter(path: Path, number: int, slug: str, shown: str) -> Chapter:
     text = read_text(path, shown)
     front, body, body_line = split_front_matter(text)
     if body_line == -1:
-        raise BuildError(shown, "front matter has no closing '---' line",
-                         "end the front matter with a line of three hyphens", 1)
+        raise BuildError(
+            shown,
+            "front matter has no closing '---' line",
+            "end the front matter with a line of three hyphens",
+            1,
+        )
     meta = parse_front_matter(front, shown) if front is not None else {}
     for key in meta:
         if key not in FRONT_MATTER_KEYS:
-            raise BuildError(shown, f"unknown front matter key '{key}'",
-                             did_you_mean(str(key), FRONT_MATTER_KEYS), _key_line(front or "", key))
+            raise BuildError(
+                shown,
+                f"unknown front matter key '{key}'",
+                did_you_mean(str(key), FRONT_MATTER_KEYS),
+                _key_line(front or "", key),
+            )
     title = meta.get("title")
     if title is None:
         found = re.match(r"\s*#[ \t]+(.+?)[ \t#]*(\r?\n|$)", body)
         if not found:
-            raise BuildError(shown, "chapter has no title",
-                             "add 'title: ...' to its front matter or start it with '# Title'", 1)
-        title, body = found.group(1), body[found.end():]
+            raise BuildError(
+                shown,
+                "chapter has no title",
+                "add 'title: ...' to its front matter or start it with '# Title'",
+                1,
+            )
+        title, body = found.group(1), body[found.end() :]
     if not isinstance(title, str) or not title.strip():
-        raise BuildError(shown, "front matter 'title' must be a non-empty string",
-                         "write title: Your chapter title", _key_line(front or "", "title"))
+        raise BuildError(
+            shown,
+            "front matter 'title' must be a non-empty string",
+            "write title: Your chapter title",
+            _key_line(front or "", "title"),
+        )
     summary = meta.get("summary", "")
     if not isinstance(summary, str):
-        raise BuildError(shown, "front matter 'summary' must be a string",
-                         "write summary: one or two sentences", _key_line(front or "", "summary"))
+        raise BuildError(
+            shown,
+            "front matter 'summary' must be a string",
+            "write summary: one or two sentences",
+            _key_line(front or "", "summary"),
+        )
 
     def line_of(key: str) -> int:
         return _key_line(front or "", key)
@@ -152,11 +195,22 @@ def load_chapter(path: Path, number: int, slug: str, shown: str) -> Chapter:
         source=shown,
         summary=summary.strip(),
         key_points=_string_list(meta.get("key_points"), "key_points", shown, line_of("key_points")),
-        timeline=tuple(TimelineEntry(**r) for r in _records(
-            meta.get("timeline"), "timeline", ("date", "event"), shown, line_of("timeline"))),
-        key_terms=tuple(KeyTerm(**r) for r in _records(
-            meta.get("key_terms"), "key_terms", ("term", "definition"), shown,
-            line_of("key_terms"))),
+        timeline=tuple(
+            TimelineEntry(**r)
+            for r in _records(
+                meta.get("timeline"), "timeline", ("date", "event"), shown, line_of("timeline")
+            )
+        ),
+        key_terms=tuple(
+            KeyTerm(**r)
+            for r in _records(
+                meta.get("key_terms"),
+                "key_terms",
+                ("term", "definition"),
+                shown,
+                line_of("key_terms"),
+            )
+        ),
         questions=_string_list(meta.get("questions"), "questions", shown, line_of("questions")),
         body_line=body_line,
         tokens=tuple(tokens),
@@ -172,21 +226,30 @@ def chapter_slug(path: Path) -> str:
 def chapter_files(config: Config) -> list[Path]:
     folder = config.root / CHAPTERS_DIR
     if not folder.is_dir():
-        raise BuildError(CHAPTERS_DIR, "no chapters folder",
-                         "create chapters/ and put one .md file per chapter in it")
+        raise BuildError(
+            CHAPTERS_DIR,
+            "no chapters folder",
+            "create chapters/ and put one .md file per chapter in it",
+        )
     if config.build.chapters:
         files = []
         for name in config.build.chapters:
             path = folder / name
             if not path.is_file():
-                raise BuildError("report.toml", f"chapter '{name}' listed in [build] chapters "
-                                 "is not in chapters/", "fix the name or create the file")
+                raise BuildError(
+                    "report.toml",
+                    f"chapter '{name}' listed in [build] chapters is not in chapters/",
+                    "fix the name or create the file",
+                )
             files.append(path)
         return files
     files = sorted(p for p in folder.iterdir() if p.suffix == ".md" and p.is_file())
     if not files:
-        raise BuildError(CHAPTERS_DIR, "chapters/ has no .md files",
-                         "add one Markdown file per chapter, e.g. chapters/01-introduction.md")
+        raise BuildError(
+            CHAPTERS_DIR,
+            "chapters/ has no .md files",
+            "add one Markdown file per chapter, e.g. chapters/01-introduction.md",
+        )
     return files
 
 
@@ -197,8 +260,11 @@ def build_clock() -> datetime.datetime:
         try:
             return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
         except (ValueError, OverflowError):
-            raise BuildError("SOURCE_DATE_EPOCH", f"'{epoch}' is not a number of seconds",
-                             "set it to a Unix timestamp such as 1700000000") from None
+            raise BuildError(
+                "SOURCE_DATE_EPOCH",
+                f"'{epoch}' is not a number of seconds",
+                "set it to a Unix timestamp such as 1700000000",
+            ) from None
     return datetime.datetime.now(tz=datetime.UTC).replace(microsecond=0)
 
 

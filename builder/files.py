@@ -19,8 +19,11 @@ def check_target(path: Path, root: Path) -> None:
     for source in sources:
         source = source.resolve()
         if resolved == source or source in resolved.parents:
-            raise BuildError(path, "output would overwrite a source file of the project",
-                             "choose an output path outside chapters/ and styles/")
+            raise BuildError(
+                path,
+                "output would overwrite a source file of the project",
+                "choose an output path outside chapters/ and styles/",
+            )
 
 
 @contextlib.contextmanager

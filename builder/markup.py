@@ -50,7 +50,7 @@ def slug_text(text: str) -> str:
 
 
 def parse(text: str, chapter_slug: str) -> tuple[list[Token], dict[str, Any]]:
-    """Parse once; give every heading a stable id, prefixed by the chapter so ids are book-unique."""
+    """Parse once; give every heading a stable id, prefixed by the chapter to be book-unique."""
     env: dict[str, Any] = {}
     tokens = parser().parse(text, env)
     seen: set[str] = set()
@@ -111,8 +111,10 @@ def _render_footnote_ref(self, tokens, idx, options, env) -> str:
         return f'<span class="footnote" id="fn-{slug}-{number}">{inner}</span>'
     sub = tokens[idx].meta.get("subId", 0)
     ref_id = f"fnref-{slug}-{number}" + (f"-{sub}" if sub else "")
-    return (f'<sup><a class="noteref" role="doc-noteref" id="{ref_id}" '
-            f'href="#fn-{slug}-{number}">{number}</a></sup>')
+    return (
+        f'<sup><a class="noteref" role="doc-noteref" id="{ref_id}" '
+        f'href="#fn-{slug}-{number}">{number}</a></sup>'
+    )
 
 
 def _render_link_open(self, tokens, idx, options, env) -> str:
@@ -148,11 +150,61 @@ def rewrite_href(href: str, links: LinkMap) -> str:
 
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
-    "del", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
-    "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
-    "section", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "u", "ul", "var", "aside",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "section",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "var",
+    "aside",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "lang", "title", "dir", "role"},
@@ -181,8 +233,9 @@ def sanitize(html: str) -> str:
     )
 
 
-def render(tokens: list[Token], env: dict[str, Any], *, target: str, slug: str,
-           links: LinkMap) -> tuple[str, dict[int, str]]:
+def render(
+    tokens: list[Token], env: dict[str, Any], *, target: str, slug: str, links: LinkMap
+) -> tuple[str, dict[int, str]]:
     """Render a chapter's body for one target; return (body HTML, footnote bodies by number)."""
     md = parser()
     render_env = dict(env)

@@ -1,4 +1,4 @@
-"""The one in-memory model of a book that every writer receives (frozen: writers never change it)."""
+"""The in-memory model of a book that every writer receives, frozen so no writer changes it."""
 
 from __future__ import annotations
 

@@ -28,16 +28,30 @@ class _Collector(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.diagnostics: list[Diagnostic] = []
+        self.records: list[tuple[int, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage().splitlines()[0]
-        path, line = "weasyprint", None
-        found = re.search(r"at (\d+):(\d+)", message)
-        if found and "css" in message.lower():
-            line = int(found.group(1))
-        level = "error" if record.levelno >= logging.ERROR else "warning"
-        self.diagnostics.append(Diagnostic(path, line, None, level, message))
+        self.records.append((record.levelno, record.getMessage().splitlines()[0]))
+
+    def diagnostics(self, resources: ProjectResources) -> list[Diagnostic]:
+        return [_diagnostic(level, message, resources) for level, message in self.records]
+
+
+def _diagnostic(levelno: int, message: str, resources: ProjectResources) -> Diagnostic:
+    """WeasyPrint says `Ignored `x: y` at 12:3` without the file: find the stylesheet it means."""
+    level = "error" if levelno >= logging.ERROR else "warning"
+    found = re.search(r"`([^`]*)` at (\d+):(\d+)", message)
+    if found:
+        snippet, line, col = found.group(1), int(found.group(2)), int(found.group(3))
+        key = snippet.split(":")[0].strip()
+        for path in dict.fromkeys(resources.served):
+            if path.suffix != ".css":
+                continue
+            lines = path.read_text("utf-8", errors="replace").splitlines()
+            if 0 < line <= len(lines) and key and key in lines[line - 1]:
+                shown = str(path.relative_to(resources.root))
+                return Diagnostic(shown, line, col, level, message)
+    return Diagnostic("weasyprint", None, None, level, message)
 
 
 @contextlib.contextmanager
@@ -58,8 +72,9 @@ def check_stylesheet(book: Book) -> Path:
     css = book.config.build.print_css
     path = book.root / css
     if not path.is_file():
-        raise BuildError(css, "stylesheet not found",
-                         "create it, or set print_css under [build] in report.toml")
+        raise BuildError(
+            css, "stylesheet not found", "create it, or set print_css under [build] in report.toml"
+        )
     return path
 
 
@@ -77,8 +92,9 @@ def make_fetcher(resources: ProjectResources):
     return ProjectFetcher()
 
 
-def write_pdf(book: Book, output: Path, *, emit_html: Path | None = None,
-              strict: bool = False) -> PdfResult:
+def write_pdf(
+    book: Book, output: Path, *, emit_html: Path | None = None, strict: bool = False
+) -> PdfResult:
     """Lay out the print HTML and write the PDF atomically; return what was written."""
     check_stylesheet(book)
     files.check_target(output, book.root)
@@ -99,14 +115,22 @@ def write_pdf(book: Book, output: Path, *, emit_html: Path | None = None,
         data = document.write_pdf(pdf_identifier=_identifier(book))
     if resources.refused:
         first = resources.refused[0]
-        raise BuildError(first.url, f"resource refused: {first.reason}",
-                         "keep images, styles and fonts inside the project folder")
-    if strict and logs.diagnostics:
-        first = logs.diagnostics[0]
-        raise BuildError(first.path, f"{first.message} (a warning, an error under --strict)",
-                         "fix it, or build without --strict", first.line)
+        raise BuildError(
+            first.url,
+            f"resource refused: {first.reason}",
+            "keep images, styles and fonts inside the project folder",
+        )
+    diagnostics = logs.diagnostics(resources)
+    if strict and diagnostics:
+        first = diagnostics[0]
+        raise BuildError(
+            first.path,
+            f"{first.message} (a warning, an error under --strict)",
+            "fix it, or build without --strict",
+            first.line,
+        )
     files.write_bytes(output, data)
-    return PdfResult(output, len(document.pages), logs.diagnostics)
+    return PdfResult(output, len(document.pages), diagnostics)
 
 
 def _identifier(book: Book) -> bytes:

@@ -43,17 +43,20 @@ def link_map(book: Book, target: str, files: dict[str, str] | None = None) -> Li
     return LinkMap(target=target, chapter_slugs=names, files=files or {})
 
 
-def render_chapters(book: Book, target: str, files: dict[str, str] | None = None
-                    ) -> list[RenderedChapter]:
+def render_chapters(
+    book: Book, target: str, files: dict[str, str] | None = None
+) -> list[RenderedChapter]:
     """Each chapter's Markdown rendered for one target (the Markdown itself was parsed once)."""
     links = link_map(book, target, files)
     out = []
     for chapter in book.chapters:
-        body, notes = render(list(chapter.tokens), chapter.env, target=target,
-                             slug=chapter.slug, links=links)
+        body, notes = render(
+            list(chapter.tokens), chapter.env, target=target, slug=chapter.slug, links=links
+        )
         href = f"#{chapter.anchor}" if target == PRINT else f"{files[chapter.slug]}"
-        out.append(RenderedChapter(chapter, Markup(body),
-                                   {k: Markup(v) for k, v in notes.items()}, href))
+        out.append(
+            RenderedChapter(chapter, Markup(body), {k: Markup(v) for k, v in notes.items()}, href)
+        )
     return out
 
 

@@ -1,0 +1,84 @@
+"""Shared fixtures: the default briefing built once per session, and tiny books in tmp_path."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from builder.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO.parent / "shared" / "seeds" / "000_6bc469fc83f73d2b.txt"
+
+MINIMAL_TOML = """\
+[report]
+title = "Fixture Book"
+author = "Tester"
+"""
+
+
+def run(*args: str) -> Result:
+    """Run the CLI in-process, the way a user would from a shell."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
+
+
+@dataclass
+class Project:
+    root: Path
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def build(self, command: str = "pdf", *args: str) -> Result:
+        return run(command, "-C", self.root, *args)
+
+    def outputs(self) -> list[Path]:
+        build = self.root / "build"
+        return sorted(build.rglob("*")) if build.exists() else []
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A tiny valid book: report.toml, two chapters and a copy of the repo's styles."""
+    root = tmp_path / "book"
+    root.mkdir()
+    shutil.copytree(REPO / "styles", root / "styles")
+    book = Project(root)
+    book.write("report.toml", MINIMAL_TOML)
+    book.write("chapters/01-first.md", "---\ntitle: First Chapter\n---\n\nHello from the first.\n")
+    book.write("chapters/02-second.md", "---\ntitle: Second Chapter\n---\n\nAnd the second.\n")
+    return book
+
+
+def assert_clean_error(result: Result, *, names: str, code: int = 1) -> str:
+    """One `Error:` line naming the file, the right exit code, and no traceback."""
+    output = result.output
+    assert result.exit_code == code, output
+    assert "Traceback" not in output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    lines = [line for line in output.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1, output
+    assert names in lines[0], lines[0]
+    return lines[0]
+
+
+def normalize(text: str) -> str:
+    """Letters and digits only: immune to line breaks, hyphenation, and typographic quotes."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+@pytest.fixture(scope="session")
+def default_pdf(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("default") / "briefing.pdf"
+    result = run("pdf", "-C", REPO, "-o", out)
+    assert result.exit_code == 0, result.output
+    return out

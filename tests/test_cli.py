@@ -1,0 +1,101 @@
+"""The command line: help, version, errors without tracebacks, nothing half-written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from builder import __version__
+from tests.conftest import REPO, Project, assert_clean_error, run
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_help_lists_commands() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "pdf" in result.output
+
+
+def test_usage_error_exits_2(project: Project) -> None:
+    result = project.build("pdf", "--paper", "a3")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_python_dash_m_works() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "builder", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0 and __version__ in done.stdout
+
+
+def test_missing_stylesheet(project: Project) -> None:
+    (project.root / "styles" / "print.css").unlink()
+    message = assert_clean_error(project.build("pdf"), names="styles/print.css")
+    assert "print_css" in message
+    assert project.outputs() == []
+
+
+def test_failed_build_keeps_previous_output(project: Project) -> None:
+    assert project.build("pdf").exit_code == 0
+    out = project.root / "build" / "fixture-book.pdf"
+    before = out.read_bytes()
+    project.write("chapters/01-first.md", "---\ntitle: [broken\n---\n")
+    assert_clean_error(project.build("pdf"), names="chapters/01-first.md")
+    assert out.read_bytes() == before
+    assert [p.name for p in (project.root / "build").iterdir()] == ["fixture-book.pdf"]
+
+
+def test_output_may_not_overwrite_a_source(project: Project) -> None:
+    target = project.root / "chapters" / "01-first.md"
+    before = target.read_bytes()
+    assert_clean_error(project.build("pdf", "-o", target), names="01-first.md")
+    assert target.read_bytes() == before
+
+
+def test_weasyprint_warnings_are_shown_with_the_stylesheet(project: Project) -> None:
+    css = project.root / "styles" / "print.css"
+    css.write_text(css.read_text() + "\n.x { colr: red; }\n")
+    line = len(css.read_text().splitlines())
+    result = project.build("pdf")
+    assert result.exit_code == 0
+    assert f"styles/print.css:{line}:" in result.output and "colr" in result.output
+    strict = project.build("pdf", "--strict", "-o", project.root / "strict.pdf")
+    assert_clean_error(strict, names=f"styles/print.css:{line}")
+    assert not (project.root / "strict.pdf").exists()
+
+
+def test_missing_image_is_an_error_naming_it(project: Project) -> None:
+    project.write("chapters/01-first.md", "---\ntitle: A\n---\n\n![A map](images/map.png)\n")
+    message = assert_clean_error(project.build("pdf"), names="chapters/images/map.png")
+    assert "no such file" in message
+    assert project.outputs() == []
+
+
+def test_pdf_does_not_import_weasyprint_for_help() -> None:
+    code = (
+        "import sys; from click.testing import CliRunner; from builder.cli import main; "
+        "CliRunner().invoke(main, ['--help']); print('weasyprint' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.strip() == "False"
+
+
+def test_emit_html(project: Project, tmp_path) -> None:
+    html = tmp_path / "elsewhere" / "print.html"
+    result = project.build("pdf", "--emit-html", html)
+    assert result.exit_code == 0, result.output
+    text = html.read_text()
+    assert "First Chapter" in text and "<base href=" in text
+    base = text.split('<base href="')[1].split('"')[0]
+    assert (html.parent / base / "styles" / "print.css").resolve().is_file()
