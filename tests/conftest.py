@@ -14,7 +14,8 @@ from click.testing import CliRunner, Result
 from builder.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-SEED = REPO.parent / "shared" / "seeds" / "000_6bc469fc83f73d2b.txt"
+# A copy of the source article (shared/seeds/000_6bc469fc83f73d2b.txt), the author's text.
+SEED = REPO / "tests" / "fixtures" / "source-article.txt"
 
 MINIMAL_TOML = """\
 [report]
