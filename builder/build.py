@@ -39,3 +39,20 @@ def build_pdf(options: Options):
     return write_pdf(
         book, output_path(book, options, ".pdf"), emit_html=options.emit_html, strict=options.strict
     )
+
+
+def build_html(options: Options):
+    from builder.epub import write_html
+
+    book = load(options)
+    folder = options.output or book.root / book.config.build.output_dir / "html"
+    return write_html(book, folder)
+
+
+def build_epub(options: Options, check: bool = False):
+    from builder.epub import run_epubcheck, write_epub
+
+    book = load(options)
+    result = write_epub(book, output_path(book, options, ".epub"))
+    found = run_epubcheck(result.path) if check else []
+    return result, found

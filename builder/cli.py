@@ -32,6 +32,14 @@ def _report(diagnostics) -> None:
         click.echo(diagnostic.format(), err=True)
 
 
+def _finish(diagnostics, strict: bool) -> None:
+    """Print diagnostics compiler-style; exit 1 on errors (and on warnings under --strict)."""
+    _report(diagnostics)
+    errors = [d for d in diagnostics if d.level == "error" or strict]
+    if errors:
+        raise click.ClickException(f"{len(errors)} problem(s), see above") from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="build-report")
 def main() -> None:
@@ -63,3 +71,37 @@ def pdf(
     )
     _report(result.diagnostics)
     click.echo(f"{result.path} ({result.pages} pages)")
+
+
+@main.command()
+@project_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: build/html in the project).",
+)
+@strict_option
+def html(project: Path, output: Path | None, strict: bool) -> None:
+    """Write EPUB-ready XHTML: one document per chapter, nav, styles, fonts and images."""
+    from builder.build import Options, build_html
+
+    result = build_html(Options(project=project, output=output, strict=strict))
+    _finish(result.diagnostics, strict)
+    click.echo(f"{result.path}/ ({result.files} files; open index.xhtml)")
+
+
+@main.command()
+@project_option
+@output_option
+@click.option("--check", is_flag=True, help="Validate the EPUB with EPUBCheck (needs Java).")
+@strict_option
+def epub(project: Path, output: Path | None, check: bool, strict: bool) -> None:
+    """Write an EPUB 3 ebook; --check validates it with EPUBCheck."""
+    from builder.build import Options, build_epub
+
+    result, found = build_epub(Options(project=project, output=output, strict=strict), check)
+    _finish(result.diagnostics + found, strict)
+    click.echo(f"{result.path} ({result.files} files)")
+    if check:
+        click.echo("EPUBCheck: no errors or warnings")

@@ -68,6 +68,21 @@ def parse(text: str, chapter_slug: str) -> tuple[list[Token], dict[str, Any]]:
     return tokens, env
 
 
+def headings(tokens: list[Token], level: int = 2) -> list[tuple[str, str]]:
+    """(id, plain text) of the chapter's headings at one level, for tables of contents."""
+    found = []
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == f"h{level}":
+            inline = tokens[i + 1]
+            text = "".join(
+                child.content
+                for child in inline.children or []
+                if child.type in ("text", "code_inline")
+            )
+            found.append((str(token.attrGet("id")), text.strip()))
+    return found
+
+
 def footnote_bodies(tokens: list[Token], env: dict[str, Any]) -> dict[int, str]:
     """Render each footnote's content on its own (without the back-reference arrow).
 
@@ -231,6 +246,11 @@ def sanitize(html: str) -> str:
         filter_style_properties={"text-align"},
         strip_comments=True,
     )
+
+
+def render_inline(text: str) -> str:
+    """Front matter strings (key points, terms) get the same typography and inline Markdown."""
+    return sanitize(parser().renderInline(text))
 
 
 def render(

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from builder import __version__
 from builder.config import PAPER_SIZES
-from builder.markup import PRINT, LinkMap, render
+from builder.markup import PRINT, LinkMap, headings, render, render_inline
 from builder.model import Book, Chapter
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -20,7 +20,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -28,6 +28,14 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["inline"] = lambda text: Markup(render_inline(str(text)))
+    return env
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class RenderedChapter:
     body: Markup
     notes: dict[int, Markup]
     href: str
+    sections: tuple[Section, ...] = ()
 
 
 def link_map(book: Book, target: str, files: dict[str, str] | None = None) -> LinkMap:
@@ -50,14 +59,24 @@ def render_chapters(
     links = link_map(book, target, files)
     out = []
     for chapter in book.chapters:
-        body, notes = render(
-            list(chapter.tokens), chapter.env, target=target, slug=chapter.slug, links=links
-        )
-        href = f"#{chapter.anchor}" if target == PRINT else f"{files[chapter.slug]}"
+        tokens = list(chapter.tokens)
+        body, notes = render(tokens, chapter.env, target=target, slug=chapter.slug, links=links)
+        href = f"#{chapter.anchor}" if target == PRINT else files[chapter.slug]
+        sections = tuple(Section(i, t) for i, t in headings(tokens))
         out.append(
-            RenderedChapter(chapter, Markup(body), {k: Markup(v) for k, v in notes.items()}, href)
+            RenderedChapter(
+                chapter,
+                Markup(body),
+                {k: Markup(v) for k, v in notes.items()},
+                href,
+                sections,
+            )
         )
     return out
+
+
+def render_template(name: str, **context) -> str:
+    return environment().get_template(name).render(**context)
 
 
 def has_editorial(book: Book) -> bool:

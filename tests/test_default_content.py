@@ -76,6 +76,4 @@ def test_learning_aids_are_marked_editorial(default_pdf) -> None:
         text = page.extract_text()
         if "KEY POINTS" in text.upper():
             assert "EDITORIAL" in text.upper()
-    assert "learning aids added by the editors" in reader.pages[1].extract_text().replace(
-        "\n", " "
-    )
+    assert "learning aids added by the editors" in reader.pages[1].extract_text().replace("\n", " ")

@@ -1,0 +1,257 @@
+"""Book -> the file set of an ebook: XHTML content documents, nav, cover, styles, fonts, images.
+
+`build-report html` writes this set as a folder; `build-report epub` zips the same set with a
+package document. One writer feeds both, so the folder is always one zip away from an EPUB.
+"""
+
+from __future__ import annotations
+
+import datetime
+import posixpath
+import re
+import textwrap
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+from markupsafe import Markup
+
+from builder import __version__
+from builder.errors import BuildError, Diagnostic
+from builder.markup import EPUB
+from builder.model import Book
+from builder.render import has_editorial, render_chapters, render_template
+from builder.resources import ProjectResources
+from builder.xhtml import XHTML_NS, finish_document, fragment_to_xhtml
+
+START_PAGE = "index.xhtml"
+COVER_PAGE = "cover.xhtml"
+COVER_IMAGE = "cover.svg"
+NAV = "nav.xhtml"
+MEDIA_TYPES = {
+    ".xhtml": "application/xhtml+xml",
+    ".css": "text/css",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+CSS_REF = re.compile(
+    r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)|url\(\s*["']?([^"')]+)["']?\s*\)"""
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One file of the ebook, by its path inside the content folder."""
+
+    href: str
+    data: bytes
+    properties: str = ""
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[Path(self.href).suffix.lower()]
+
+    @property
+    def id(self) -> str:
+        return "item-" + re.sub(r"[^A-Za-z0-9]+", "-", self.href).strip("-")
+
+
+@dataclass
+class Ebook:
+    items: list[Item]
+    spine: list[str]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def item(self, href: str) -> Item:
+        return next(i for i in self.items if i.href == href)
+
+
+def chapter_files(book: Book) -> dict[str, str]:
+    return {ch.slug: f"{ch.slug}.xhtml" for ch in book.chapters}
+
+
+def title_lines(title: str, width: int = 18) -> list[str]:
+    """Break the title for the SVG cover, which has no automatic line wrapping."""
+    return textwrap.wrap(title, width=width) or [title]
+
+
+def identifier(book: Book) -> str:
+    """The same at every build of the same report, different for a different report."""
+    report = book.config.report
+    seed = f"build-report:{report.slug}:{report.title}:{report.author}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
+def _context(book: Book, chapters) -> dict:
+    return {
+        "report": book.config.report,
+        "version": __version__,
+        "date_label": book.date_label,
+        "text_align": book.config.build.text_align,
+        "chapters": chapters,
+        "has_editorial": has_editorial(book),
+        "stylesheet": book.config.build.screen_css,
+        "start_page": START_PAGE,
+        "cover_page": COVER_PAGE,
+        "cover_image": COVER_IMAGE,
+    }
+
+
+def build_ebook(book: Book) -> Ebook:
+    """Render every document and gather every file they use, through the resource gatekeeper."""
+    resources = ProjectResources(book.root)
+    files = chapter_files(book)
+    chapters = render_chapters(book, EPUB, files)
+    context = _context(book, chapters)
+    diagnostics: list[Diagnostic] = []
+
+    documents: dict[str, bytes] = {}
+    documents[COVER_PAGE] = finish_document(render_template("epub/cover.xhtml.jinja", **context))
+    documents[START_PAGE] = finish_document(render_template("epub/title.xhtml.jinja", **context))
+    for index, item in enumerate(chapters):
+        chapter = item.chapter
+        notes = [(n + 1, Markup(fragment_to_xhtml(v))) for n, v in sorted(item.notes.items())]
+        text = render_template(
+            "epub/chapter.xhtml.jinja",
+            **context,
+            chapter=chapter,
+            body=Markup(fragment_to_xhtml(item.body)),
+            notes=notes,
+            previous=chapters[index - 1] if index > 0 else None,
+            next=chapters[index + 1] if index + 1 < len(chapters) else None,
+        )
+        try:
+            documents[files[chapter.slug]] = finish_document(text)
+        except etree.XMLSyntaxError as exc:  # a bug of ours, not the author's: say where
+            raise BuildError(
+                chapter.source, f"could not make XHTML: {exc}", "report this"
+            ) from None
+    documents[NAV] = finish_document(render_template("epub/nav.xhtml.jinja", **context))
+
+    items = [
+        Item(COVER_IMAGE, _cover_svg(book), "cover-image"),
+        *[Item(name, data, "nav" if name == NAV else "") for name, data in documents.items()],
+    ]
+    items += _stylesheets(book, resources)
+    images = _images(book, documents, resources, diagnostics, files)
+    items += images
+    if resources.refused:
+        first = resources.refused[0]
+        raise BuildError(
+            first.url,
+            f"resource refused: {first.reason}",
+            "keep images, styles and fonts inside the project folder",
+        )
+    spine = [COVER_PAGE, START_PAGE, *files.values()]
+    ids = {i.href: i.id for i in items}
+    return Ebook(items, [ids[s] for s in spine], diagnostics)
+
+
+def _cover_svg(book: Book) -> bytes:
+    svg = render_template(
+        "epub/cover.svg.jinja",
+        report=book.config.report,
+        title_lines=title_lines(book.config.report.title),
+        date_label=book.date_label,
+    )
+    etree.fromstring(svg.encode())  # well-formed, or fail here rather than in a reader
+    return svg.encode()
+
+
+def _stylesheets(book: Book, resources: ProjectResources) -> list[Item]:
+    """The screen stylesheet and everything it imports or points at (fonts), recursively."""
+    first = book.config.build.screen_css
+    if not (book.root / first).is_file():
+        raise BuildError(
+            first,
+            "stylesheet not found",
+            "create it, or set screen_css under [build] in report.toml",
+        )
+    found: dict[str, Item] = {}
+    queue = [first]
+    while queue:
+        href = queue.pop(0)
+        if href in found:
+            continue
+        data, _ = resources.read((book.root / href).resolve().as_uri())
+        if Path(href).suffix.lower() not in MEDIA_TYPES:
+            raise BuildError(href, "file type cannot go into an EPUB", "use CSS, fonts and images")
+        found[href] = Item(href, data)
+        if href.endswith(".css"):
+            for match in CSS_REF.finditer(data.decode("utf-8", errors="replace")):
+                ref = match.group(1) or match.group(2)
+                if urlsplit(ref).scheme:
+                    raise BuildError(href, f"refers to {ref}", "use files inside the project only")
+                queue.append(posixpath.normpath(posixpath.join(posixpath.dirname(href), ref)))
+    return list(found.values())
+
+
+def _images(
+    book: Book,
+    documents: dict[str, bytes],
+    resources: ProjectResources,
+    diagnostics: list[Diagnostic],
+    files: dict[str, str],
+) -> list[Item]:
+    found: dict[str, Item] = {}
+    sources = {files[ch.slug]: ch.source for ch in book.chapters}
+    for name, data in documents.items():
+        root = etree.fromstring(data)
+        for img in root.iter(f"{{{XHTML_NS}}}img"):
+            src = img.get("src", "")
+            if src == COVER_IMAGE:
+                continue
+            shown = sources.get(name, name)
+            if urlsplit(src).scheme:
+                raise BuildError(
+                    shown, f"image {src} is not in the project", "download it into the project"
+                )
+            href = posixpath.normpath(unquote(src))
+            if Path(href).suffix.lower() not in MEDIA_TYPES or href.endswith((".css", ".xhtml")):
+                raise BuildError(
+                    shown,
+                    f"image {href} has a type EPUB readers may not show",
+                    "use PNG, JPEG, GIF, WebP or SVG",
+                )
+            if href not in found:
+                body, _ = resources.read((book.root / href).resolve().as_uri())
+                found[href] = Item(href, body)
+            if not img.get("alt"):
+                diagnostics.append(
+                    Diagnostic(shown, None, None, "warning", f"image {href} has no alt text")
+                )
+    return list(found.values())
+
+
+def package_document(book: Book, ebook: Ebook) -> bytes:
+    created = book.created.astimezone(datetime.UTC)
+    has_images = any(
+        i.media_type.startswith("image/") and i.href != COVER_IMAGE for i in ebook.items
+    )
+    text = render_template(
+        "epub/package.opf.jinja",
+        report=book.config.report,
+        identifier=identifier(book),
+        date=created.date().isoformat(),
+        modified=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        manifest=ebook.items,
+        spine=ebook.spine,
+        has_images=has_images,
+        accessibility_summary=(
+            "Reflowable text with a navigable table of contents, headings in reading order, "
+            "footnotes linked both ways, and text alternatives for images; "
+            "no content relies on colour alone."
+        ),
+    )
+    etree.fromstring(text.encode())
+    return text.encode()

@@ -1,0 +1,62 @@
+"""HTML fragments -> well-formed XHTML: re-serialized by lxml, never passed through as tag soup."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree, html
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
+
+# ARIA roles in our HTML -> the EPUB 3 structural semantics reading systems act on.
+EPUB_TYPES = {
+    "doc-noteref": "noteref",
+    "doc-footnote": "footnote",
+    "doc-backlink": "backlink",
+    "doc-chapter": "chapter",
+    "doc-endnotes": "footnotes",
+}
+
+
+def fragment_to_xhtml(fragment: str) -> str:
+    """Parse an HTML fragment as a browser would and serialize it as XML.
+
+    Unclosed tags, `<br>`, bare ampersands and the like come out well-formed.
+    """
+    if not fragment.strip():
+        return ""
+    holder = html.fragment_fromstring(fragment, create_parent="div")
+    parts = [holder.text and _escape(holder.text) or ""]
+    for child in holder:
+        _clean_ids(child)
+        parts.append(etree.tostring(child, method="xml", encoding="unicode"))
+    return "".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clean_ids(element: etree._Element) -> None:
+    """EPUBCheck wants ids to be XML names; raw HTML may bring others."""
+    for node in element.iter():
+        if not isinstance(node.tag, str):
+            continue
+        ident = node.get("id")
+        if ident is not None and not NCNAME.match(ident):
+            node.set("id", "id-" + re.sub(r"[^\w.\-]", "-", ident))
+
+
+def finish_document(document: str) -> bytes:
+    """Parse a whole rendered XHTML document (proving it well-formed), map ARIA roles to
+    `epub:type`, and serialize it with an XML declaration."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+    root = etree.fromstring(document.encode("utf-8"), parser)
+    for node in root.iter(f"{{{XHTML_NS}}}*"):
+        role = node.get("role")
+        if role in EPUB_TYPES and node.get(f"{{{EPUB_NS}}}type") is None:
+            node.set(f"{{{EPUB_NS}}}type", EPUB_TYPES[role])
+    body = etree.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n' + body + "\n").encode()
