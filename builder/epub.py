@@ -147,4 +147,4 @@ def _messages(data: dict, path: Path) -> list[Diagnostic]:
         out.append(
             Diagnostic(shown, line, col, level, f"{message.get('ID')}: {message.get('message')}")
         )
-    return sorted(out)
+    return sorted(out, key=Diagnostic.sort_key)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Diagnostic:
     """A message about a source file, printed compiler-style (`file:line:col: level: message`)."""
 
@@ -18,6 +18,10 @@ class Diagnostic:
     col: int | None = None
     level: str = "warning"
     message: str = ""
+
+    def sort_key(self) -> tuple:
+        """Compiler order: by file, then position (messages without a line first)."""
+        return (self.path, self.line or 0, self.col or 0, self.level, self.message)
 
     def format(self) -> str:
         where = self.path
