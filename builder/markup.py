@@ -233,12 +233,28 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+def balance(html: str) -> str:
+    """Close what raw HTML left open at the end of its parent, as lxml (libxml2) does.
+
+    An HTML5 parser would carry an unclosed `<b>` on into every later paragraph; closing it
+    where its parent ends keeps the damage local, and the same in print and in the EPUB.
+    """
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    if not html.strip():
+        return html
+    holder = lxml_html.fragment_fromstring(html, create_parent="div")
+    inner = etree.tostring(holder, method="html", encoding="unicode")
+    return inner[len("<div>") : -len("</div>")]
+
+
 def sanitize(html: str) -> str:
     """Chapters come from other people: keep the document's structure, drop scripts and the rest."""
     import nh3
 
     return nh3.clean(
-        html,
+        balance(html),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
