@@ -137,13 +137,15 @@ def build_ebook(book: Book) -> Ebook:
                 chapter.source, f"could not make XHTML: {exc}", "report this"
             ) from None
     documents[NAV] = finish_document(render_template("epub/nav.xhtml.jinja", **context))
+    sources = {files[ch.slug]: ch.source for ch in book.chapters}
+    _drop_dangling_links(documents, sources, diagnostics)
 
     items = [
         Item(COVER_IMAGE, _cover_svg(book), "cover-image"),
         *[Item(name, data, "nav" if name == NAV else "") for name, data in documents.items()],
     ]
     items += _stylesheets(book, resources)
-    images = _images(book, documents, resources, diagnostics, files)
+    images = _images(book, documents, resources, diagnostics, sources)
     items += images
     if resources.refused:
         first = resources.refused[0]
@@ -155,6 +157,33 @@ def build_ebook(book: Book) -> Ebook:
     spine = [COVER_PAGE, START_PAGE, *files.values()]
     ids = {i.href: i.id for i in items}
     return Ebook(items, [ids[s] for s in spine], diagnostics)
+
+
+def _drop_dangling_links(
+    documents: dict[str, bytes], sources: dict[str, str], diagnostics: list[Diagnostic]
+) -> None:
+    """A link to a file or anchor that is not in the book is an EPUBCheck error: keep the
+    text, drop the link, and say so (the PDF keeps such links, as a browser would)."""
+    ids = {name: set(etree.fromstring(data).xpath("//@id")) for name, data in documents.items()}
+    for name, data in documents.items():
+        root = etree.fromstring(data)
+        changed = False
+        for link in root.iter(f"{{{XHTML_NS}}}a"):
+            href = link.get("href")
+            if href is None or urlsplit(href).scheme:
+                continue
+            path, _, fragment = href.partition("#")
+            target = posixpath.normpath(unquote(path)) if path else name
+            if target in documents and (not fragment or fragment in ids[target]):
+                continue
+            del link.attrib["href"]
+            changed = True
+            shown = sources.get(name, name)
+            diagnostics.append(
+                Diagnostic(shown, None, None, "warning", f"link to {href} is not part of the book")
+            )
+        if changed:
+            documents[name] = finish_document(etree.tostring(root, encoding="unicode"))
 
 
 def _cover_svg(book: Book) -> bytes:
@@ -201,10 +230,9 @@ def _images(
     documents: dict[str, bytes],
     resources: ProjectResources,
     diagnostics: list[Diagnostic],
-    files: dict[str, str],
+    sources: dict[str, str],
 ) -> list[Item]:
     found: dict[str, Item] = {}
-    sources = {files[ch.slug]: ch.source for ch in book.chapters}
     for name, data in documents.items():
         root = etree.fromstring(data)
         for img in root.iter(f"{{{XHTML_NS}}}img"):

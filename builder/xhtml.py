@@ -29,8 +29,9 @@ def fragment_to_xhtml(fragment: str) -> str:
         return ""
     holder = html.fragment_fromstring(fragment, create_parent="div")
     parts = [holder.text and _escape(holder.text) or ""]
+    seen: set[str] = set()
     for child in holder:
-        _clean_ids(child)
+        _clean_ids(child, seen)
         parts.append(etree.tostring(child, method="xml", encoding="unicode"))
     return "".join(parts)
 
@@ -39,14 +40,22 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _clean_ids(element: etree._Element) -> None:
-    """EPUBCheck wants ids to be XML names; raw HTML may bring others."""
+def _clean_ids(element: etree._Element, seen: set[str]) -> None:
+    """EPUBCheck wants ids to be unique XML names; raw HTML may bring others."""
     for node in element.iter():
         if not isinstance(node.tag, str):
             continue
         ident = node.get("id")
-        if ident is not None and not NCNAME.match(ident):
-            node.set("id", "id-" + re.sub(r"[^\w.\-]", "-", ident))
+        if ident is None:
+            continue
+        if not NCNAME.match(ident):
+            ident = "id-" + re.sub(r"[^\w.\-]", "-", ident)
+        base, n = ident, 1
+        while ident in seen:
+            n += 1
+            ident = f"{base}-{n}"
+        seen.add(ident)
+        node.set("id", ident)
 
 
 def finish_document(document: str) -> bytes:

@@ -71,6 +71,9 @@ Term
 : Definition of the term.
 
 > A quotation.
+
+Links that lead nowhere in an ebook: [a file](notes.md), [an anchor](#nowhere).
+<span id="dup">one</span> <span id="dup">two</span> <span id="1 bad id">three</span>
 """
 OTHER_CHAPTER = """\
 ---
@@ -272,6 +275,18 @@ def test_raw_html_is_well_formed_and_safe(rich_epub: Path) -> None:
     assert doc.find(".//x:dl/x:dd", NS) is not None
     key_point = doc.find(".//x:aside[@class='editorial key-points']//x:li", NS)
     assert "“quotes”" in "".join(key_point.itertext())
+
+
+def test_dangling_links_are_dropped_with_a_warning(rich: Project, rich_epub: Path) -> None:
+    doc = chapter_doc(rich_epub, "rich.xhtml")
+    text = etree.tostring(doc, encoding="unicode")
+    assert "a file" in text and 'href="notes.md"' not in text and "#nowhere" not in text
+    result = rich.build("epub", "-o", rich.root / "links.epub")
+    assert "chapters/01-rich.md: warning: link to notes.md is not part of the book" in (
+        result.output
+    )
+    ids = doc.xpath("//@id")
+    assert len(ids) == len(set(ids))
 
 
 def test_images_are_packaged(rich_epub: Path) -> None:
