@@ -8,6 +8,13 @@ import click
 
 from builder import __version__
 
+
+def _options(function, *decorators):
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
 project_option = click.option(
     "-C",
     "--project",
@@ -16,14 +23,43 @@ project_option = click.option(
     show_default=True,
     help="Project folder (holds report.toml, chapters/ and styles/).",
 )
-output_option = click.option(
+file_output = click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output file (default: build/<slug>.<ext> in the project).",
+    help="Output file (default: in build/, named from the slug).",
 )
 strict_option = click.option(
     "--strict", is_flag=True, help="Treat warnings, WeasyPrint's included, as errors."
+)
+paper_option = click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"], case_sensitive=False),
+    help="Paper size (overrides [build] paper in report.toml; default a4).",
+)
+edition_option = click.option(
+    "--edition",
+    default="student",
+    show_default=True,
+    help="Edition to build: student, teacher, or one defined under [editions] in report.toml.",
+)
+chapters_option = click.option(
+    "--chapters",
+    "--chapter",
+    "chapters",
+    metavar="SPEC",
+    help="Only these chapters: 2, 2-4 or 1,3-5.",
+)
+variant_option = click.option(
+    "--pdf-variant",
+    type=click.Choice(["pdf/a-3b", "pdf/ua-1"], case_sensitive=False),
+    help="PDF/A-3b for archiving or PDF/UA-1 (tagged) for accessibility.",
+)
+booklet_option = click.option(
+    "--booklet", is_flag=True, help="Impose for saddle-stitched booklets (duplex, short edge)."
+)
+nup_option = click.option(
+    "--n-up", type=click.Choice(["1", "2", "4"]), default="1", help="Pages per sheet side."
 )
 
 
@@ -32,45 +68,87 @@ def _report(diagnostics) -> None:
         click.echo(diagnostic.format(), err=True)
 
 
-def _finish(diagnostics, strict: bool) -> None:
-    """Print diagnostics compiler-style; exit 1 on errors (and on warnings under --strict)."""
-    _report(diagnostics)
-    errors = [d for d in diagnostics if d.level == "error" or strict]
-    if errors:
-        raise click.ClickException(f"{len(errors)} problem(s), see above") from None
+def _check_imposition(booklet: bool, n_up: str) -> int:
+    if booklet and n_up != "1":
+        raise click.UsageError("--booklet and --n-up cannot be combined")
+    return int(n_up)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="build-report")
 def main() -> None:
-    """Build a printable briefing (PDF), EPUB-ready HTML and an EPUB 3 from Markdown chapters."""
+    """Build a printable briefing (PDF), EPUB-ready HTML, an EPUB 3 and classroom handouts
+    from Markdown chapters."""
 
 
 @main.command()
 @project_option
-@output_option
-@click.option(
-    "--paper",
-    type=click.Choice(["a4", "letter"], case_sensitive=False),
-    help="Paper size (overrides [build] paper in report.toml; default a4).",
-)
+@file_output
+@paper_option
+@edition_option
+@chapters_option
+@variant_option
+@booklet_option
+@nup_option
 @click.option(
     "--emit-html",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the HTML the PDF is rendered from, to open in a browser.",
 )
 @strict_option
-def pdf(
-    project: Path, output: Path | None, paper: str | None, emit_html: Path | None, strict: bool
-) -> None:
+def pdf(project, output, paper, edition, chapters, pdf_variant, booklet, n_up, emit_html, strict):
     """Build the print PDF: cover, contents, chapters, running heads, footnotes, bookmarks."""
-    from builder.build import Options, build_pdf
+    from builder.build import Options, build
 
-    result = build_pdf(
-        Options(project=project, output=output, paper=paper, strict=strict, emit_html=emit_html)
+    written = build(
+        "pdf",
+        Options(
+            project=project,
+            output=output,
+            paper=paper,
+            strict=strict,
+            emit_html=emit_html,
+            edition=edition,
+            chapters=chapters,
+            pdf_variant=pdf_variant,
+            booklet=booklet,
+            n_up=_check_imposition(booklet, n_up),
+        ),
     )
-    _report(result.diagnostics)
-    click.echo(f"{result.path} ({result.pages} pages)")
+    _report(written.diagnostics)
+    click.echo(f"{written.path} ({written.pages} pages)")
+
+
+@main.command()
+@project_option
+@file_output
+@paper_option
+@edition_option
+@chapters_option
+@variant_option
+@booklet_option
+@nup_option
+@strict_option
+def handout(project, output, paper, edition, chapters, pdf_variant, booklet, n_up, strict):
+    """Build a compact classroom handout: key points, text, timeline, key terms, questions."""
+    from builder.build import Options, build
+
+    written = build(
+        "handout",
+        Options(
+            project=project,
+            output=output,
+            paper=paper,
+            strict=strict,
+            edition=edition,
+            chapters=chapters,
+            pdf_variant=pdf_variant,
+            booklet=booklet,
+            n_up=_check_imposition(booklet, n_up),
+        ),
+    )
+    _report(written.diagnostics)
+    click.echo(f"{written.path} ({written.pages} pages)")
 
 
 @main.command()
@@ -81,27 +159,104 @@ def pdf(
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (default: build/html in the project).",
 )
+@edition_option
+@chapters_option
 @strict_option
-def html(project: Path, output: Path | None, strict: bool) -> None:
+def html(project, output, edition, chapters, strict):
     """Write EPUB-ready XHTML: one document per chapter, nav, styles, fonts and images."""
-    from builder.build import Options, build_html
+    from builder.build import Options, build
 
-    result = build_html(Options(project=project, output=output, strict=strict))
-    _finish(result.diagnostics, strict)
-    click.echo(f"{result.path}/ ({result.files} files; open index.xhtml)")
+    written = build(
+        "html",
+        Options(project=project, output=output, strict=strict, edition=edition, chapters=chapters),
+    )
+    _report(written.diagnostics)
+    click.echo(f"{written.path}/ ({written.files} files; open index.xhtml)")
 
 
 @main.command()
 @project_option
-@output_option
+@file_output
+@edition_option
+@chapters_option
 @click.option("--check", is_flag=True, help="Validate the EPUB with EPUBCheck (needs Java).")
 @strict_option
-def epub(project: Path, output: Path | None, check: bool, strict: bool) -> None:
-    """Write an EPUB 3 ebook; --check validates it with EPUBCheck."""
-    from builder.build import Options, build_epub
+def epub(project, output, edition, chapters, check, strict):
+    """Write an EPUB 3 ebook; --check validates it with EPUBCheck before it is kept."""
+    from builder.build import Options, build
 
-    result, found = build_epub(Options(project=project, output=output, strict=strict), check)
-    _finish(result.diagnostics + found, strict)
-    click.echo(f"{result.path} ({result.files} files)")
+    written = build(
+        "epub",
+        Options(
+            project=project,
+            output=output,
+            strict=strict,
+            edition=edition,
+            chapters=chapters,
+            check=check,
+        ),
+    )
+    _report(written.diagnostics)
+    click.echo(f"{written.path} ({written.files} files)")
     if check:
         click.echo("EPUBCheck: no errors or warnings")
+
+
+@main.command(name="all")
+@project_option
+@paper_option
+@variant_option
+@booklet_option
+@nup_option
+@click.option("--check", is_flag=True, help="Validate the EPUB with EPUBCheck.")
+@strict_option
+def all_(project, paper, pdf_variant, booklet, n_up, check, strict):
+    """Build every output in one run: PDF, HTML, EPUB, and a handout for each edition."""
+    from builder.build import Options, build_all
+
+    written = build_all(
+        Options(
+            project=project,
+            paper=paper,
+            strict=strict,
+            pdf_variant=pdf_variant,
+            booklet=booklet,
+            n_up=_check_imposition(booklet, n_up),
+            check=check,
+        )
+    )
+    for item in written:
+        _report(item.diagnostics)
+    _summary(written, project)
+
+
+def _summary(written, project: Path) -> None:
+    rows = []
+    for item in written:
+        path = item.path
+        if path.is_dir():
+            size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+            shown = f"{_relative(path, project)}/"
+        else:
+            size = path.stat().st_size
+            shown = _relative(path, project)
+        pages = str(item.pages) if item.pages is not None else f"{item.files} files"
+        rows.append((shown, pages, _size(size)))
+    widths = [max(len(r[i]) for r in [("path", "pages", "size"), *rows]) for i in range(3)]
+    for row in [("path", "pages", "size"), *rows]:
+        click.echo(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}")
+
+
+def _relative(path: Path, project: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(project.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024**2:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / 1024**2:.1f} MiB"

@@ -48,17 +48,51 @@ class BuildSettings:
 
 
 @dataclass(frozen=True)
+class HandoutSettings:
+    """The classroom handout: header fields for the class, and its own stylesheet."""
+
+    course: str = ""
+    teacher: str = ""
+    date: str = ""
+    answer_lines: int = 4
+    css: str = "styles/handout.css"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Who a build is for. Teacher material (answers, notes, `::: teacher` blocks) is kept
+    only in editions with `teacher_material = true`."""
+
+    name: str = "student"
+    label: str = "Student edition"
+    teacher_material: bool = False
+
+
+DEFAULT_EDITIONS = {
+    "student": Edition("student", "Student edition", False),
+    "teacher": Edition("teacher", "Teacher edition", True),
+}
+
+
+@dataclass(frozen=True)
 class Config:
     report: ReportMeta
     build: BuildSettings
     path: Path
+    handout: HandoutSettings = field(default_factory=HandoutSettings)
+    editions: dict[str, Edition] = field(default_factory=lambda: dict(DEFAULT_EDITIONS))
 
     @property
     def root(self) -> Path:
         return self.path.parent
 
 
-SECTIONS: dict[str, type] = {"report": ReportMeta, "build": BuildSettings}
+SECTIONS: dict[str, type] = {
+    "report": ReportMeta,
+    "build": BuildSettings,
+    "handout": HandoutSettings,
+    "editions": Edition,
+}
 
 
 def slugify(text: str) -> str:
@@ -84,11 +118,14 @@ def _check_type(value: Any, kind: Any) -> bool:
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if kind is bool:
         return isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
     return False
 
 
 def _type_name(kind: Any) -> str:
-    return {str: "a string", bool: "true or false"}.get(kind, "a list of strings")
+    names = {str: "a string", bool: "true or false", int: "a whole number"}
+    return names.get(kind, "a list of strings")
 
 
 def _section(name: str, cls: type, data: Any, text: str, shown: str) -> Any:
@@ -175,6 +212,15 @@ def load_config(root: Path, paper: str | None = None) -> Config:
         raise BuildError(shown, "no [report] table", "add [report] with title and author")
     report = _section("report", ReportMeta, data["report"], text, shown)
     build = _section("build", BuildSettings, data.get("build", {}), text, shown)
+    handout = _section("handout", HandoutSettings, data.get("handout", {}), text, shown)
+    if not 0 <= handout.answer_lines <= 40:
+        raise BuildError(
+            shown,
+            "answer_lines must be between 0 and 40",
+            "fix its value",
+            _key_line(text, "answer_lines"),
+        )
+    editions = _editions(data.get("editions", {}), text, shown)
     if not report.slug:
         report = dataclasses.replace(report, slug=slugify(report.title))
     elif slugify(report.slug) != report.slug:
@@ -197,4 +243,40 @@ def load_config(root: Path, paper: str | None = None) -> Config:
             _key_line(text, "text_align"),
         )
     build = dataclasses.replace(build, paper=chosen)
-    return Config(report=report, build=build, path=path)
+    return Config(report=report, build=build, path=path, handout=handout, editions=editions)
+
+
+def _editions(data: Any, text: str, shown: str) -> dict[str, Edition]:
+    """`[editions.NAME]` tables add editions or change the built-in student and teacher ones."""
+    if not isinstance(data, dict):
+        raise BuildError(
+            shown,
+            "'editions' must hold tables such as [editions.student]",
+            "write [editions.NAME] with label and teacher_material",
+            _key_line(text, "editions"),
+        )
+    editions = dict(DEFAULT_EDITIONS)
+    for name, table in data.items():
+        if slugify(name) != name:
+            raise BuildError(
+                shown,
+                f"edition name '{name}' is not a plain name",
+                "use lower-case letters, digits and hyphens",
+                _key_line(text, f"editions.{name}"),
+            )
+        if isinstance(table, dict) and "name" in table:
+            raise BuildError(
+                shown,
+                f"[editions.{name}] may not set 'name'",
+                "the table's own name is the edition's name",
+                _key_line(text, "name"),
+            )
+        base = editions.get(name, Edition(name, name.replace("-", " ").capitalize()))
+        merged = {
+            "label": base.label,
+            "teacher_material": base.teacher_material,
+            **(table if isinstance(table, dict) else {}),
+        }
+        edition = _section(f"editions.{name}", Edition, {"name": name, **merged}, text, shown)
+        editions[name] = edition
+    return editions

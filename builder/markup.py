@@ -16,6 +16,7 @@ from markdown_it.token import Token
 
 PRINT = "print"
 EPUB = "epub"
+TEACHER = "teacher"  # `::: teacher` ... `:::` blocks: kept only in teacher editions
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,14 @@ def parser() -> MarkdownIt:
     """The one Markdown dialect: CommonMark plus tables, footnotes, attributes, definition lists,
     strikethrough, and typographic quotes and dashes."""
     from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+    from mdit_py_plugins.container import container_plugin
     from mdit_py_plugins.deflist import deflist_plugin
     from mdit_py_plugins.footnote import footnote_plugin
 
     md = MarkdownIt("commonmark", {"typographer": True, "html": True})
     md.enable(["replacements", "smartquotes", "table", "strikethrough"])
     md.use(footnote_plugin).use(attrs_plugin).use(attrs_block_plugin).use(deflist_plugin)
+    md.use(container_plugin, name=TEACHER, render=_render_teacher)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("image", _render_image)
@@ -113,6 +116,26 @@ def body_tokens(tokens: list[Token]) -> list[Token]:
         if token.type == "footnote_block_open":
             return tokens[:i]
     return tokens
+
+
+def _render_teacher(self, tokens, idx, options, env) -> str:
+    if tokens[idx].nesting == 1:
+        return '<div class="teacher-only"><p class="teacher-label">For teachers</p>\n'
+    return "</div>\n"
+
+
+def without_teacher_blocks(tokens: list[Token]) -> list[Token]:
+    """The student edition: every `::: teacher` block removed, nested ones included."""
+    out: list[Token] = []
+    depth = 0
+    for token in tokens:
+        if token.type == f"container_{TEACHER}_open":
+            depth += 1
+        elif token.type == f"container_{TEACHER}_close":
+            depth -= 1
+        elif depth == 0:
+            out.append(token)
+    return out
 
 
 def _render_footnote_ref(self, tokens, idx, options, env) -> str:
@@ -276,7 +299,18 @@ def render(
     md = parser()
     render_env = dict(env)
     render_env["_render"] = {"target": target, "slug": slug, "notes": {}, "links": links}
-    notes = {i: sanitize(html) for i, html in footnote_bodies(tokens, render_env).items()}
+    body = body_tokens(tokens)
+    referenced = {
+        child.meta["id"]
+        for token in body
+        for child in token.children or []
+        if child.type == "footnote_ref"
+    }
+    notes = {
+        i: sanitize(html)
+        for i, html in footnote_bodies(tokens, render_env).items()
+        if i in referenced  # a note whose call was in a removed teacher block goes too
+    }
     render_env["_render"]["notes"] = notes
-    html = md.renderer.render(body_tokens(tokens), md.options, render_env)
+    html = md.renderer.render(body, md.options, render_env)
     return sanitize(html), notes

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from builder.config import Config
+from builder.config import DEFAULT_EDITIONS, Config, Edition
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,14 @@ class TimelineEntry:
 class KeyTerm:
     term: str
     definition: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """A discussion question; `answer` is teacher material (dropped from student editions)."""
+
+    text: str
+    answer: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,8 @@ class Chapter:
     key_points: tuple[str, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     key_terms: tuple[KeyTerm, ...] = ()
-    questions: tuple[str, ...] = ()
+    questions: tuple[Question, ...] = ()
+    teacher_notes: str = ""
     body_line: int = 1
     tokens: tuple[Any, ...] = field(default=(), compare=False, repr=False)
     env: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -58,6 +67,7 @@ class Book:
     config: Config
     chapters: tuple[Chapter, ...]
     created: datetime.datetime
+    edition: Edition = DEFAULT_EDITIONS["student"]
 
     @property
     def root(self) -> Path:

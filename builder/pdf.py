@@ -68,13 +68,24 @@ def captured_weasyprint_logs() -> Iterator[_Collector]:
         logger.propagate = saved
 
 
-def check_stylesheet(book: Book) -> Path:
-    css = book.config.build.print_css
-    path = book.root / css
+PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1")
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    """How to make a PDF from the HTML: the variant for archiving or accessibility, and the
+    imposition for printing (booklet, or 2 or 4 pages on a sheet)."""
+
+    pdf_variant: str | None = None
+    booklet: bool = False
+    n_up: int = 1
+    strict: bool = False
+
+
+def check_stylesheet(css: str, root: Path, key: str = "print_css") -> Path:
+    path = root / css
     if not path.is_file():
-        raise BuildError(
-            css, "stylesheet not found", "create it, or set print_css under [build] in report.toml"
-        )
+        raise BuildError(css, "stylesheet not found", f"create it, or set {key} in report.toml")
     return path
 
 
@@ -92,27 +103,19 @@ def make_fetcher(resources: ProjectResources):
     return ProjectFetcher()
 
 
-def write_pdf(
-    book: Book, output: Path, *, emit_html: Path | None = None, strict: bool = False
-) -> PdfResult:
-    """Lay out the print HTML and write the PDF atomically; return what was written."""
-    check_stylesheet(book)
-    files.check_target(output, book.root)
-    html = render_print(book)
-    if emit_html is not None:
-        files.check_target(emit_html, book.root)
-        files.write_text(emit_html, render_print(book, html_dir=emit_html.parent))
-
+def render_pdf(book: Book, html: str, options: PdfOptions) -> tuple[bytes, int, list[Diagnostic]]:
+    """HTML -> PDF bytes with WeasyPrint, every resource through the project's gatekeeper."""
     import weasyprint
 
     resources = ProjectResources(book.root)
+    extra = {"pdf_variant": options.pdf_variant} if options.pdf_variant else {}
     with captured_weasyprint_logs() as logs:
         document = weasyprint.HTML(
             string=html,
             base_url=book.root.resolve().as_uri() + "/",
             url_fetcher=make_fetcher(resources),
-        ).render()
-        data = document.write_pdf(pdf_identifier=_identifier(book))
+        ).render(**extra)
+        data = document.write_pdf(pdf_identifier=_identifier(book), **extra)
     if resources.refused:
         first = resources.refused[0]
         raise BuildError(
@@ -121,7 +124,7 @@ def write_pdf(
             "keep images, styles and fonts inside the project folder",
         )
     diagnostics = logs.diagnostics(resources)
-    if strict and diagnostics:
+    if options.strict and diagnostics:
         first = diagnostics[0]
         raise BuildError(
             first.path,
@@ -129,8 +132,27 @@ def write_pdf(
             "fix it, or build without --strict",
             first.line,
         )
+    pages = len(document.pages)
+    if options.booklet or options.n_up > 1:
+        from builder.impose import booklet, n_up
+
+        data = booklet(data) if options.booklet else n_up(data, options.n_up)
+    return data, pages, diagnostics
+
+
+def write_pdf(
+    book: Book, output: Path, options: PdfOptions, *, emit_html: Path | None = None
+) -> PdfResult:
+    """Lay out the print HTML and write the PDF atomically; return what was written."""
+    check_stylesheet(book.config.build.print_css, book.root)
+    files.check_target(output, book.root)
+    html = render_print(book)
+    if emit_html is not None:
+        files.check_target(emit_html, book.root)
+        files.write_text(emit_html, render_print(book, html_dir=emit_html.parent))
+    data, pages, diagnostics = render_pdf(book, html, options)
     files.write_bytes(output, data)
-    return PdfResult(output, len(document.pages), diagnostics)
+    return PdfResult(output, pages, diagnostics)
 
 
 def _identifier(book: Book) -> bytes:

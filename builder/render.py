@@ -106,3 +106,24 @@ def render_print(book: Book, html_dir: Path | None = None) -> str:
         has_editorial=has_editorial(book),
         base_href=base_href,
     )
+
+
+def render_handout(book: Book, selection: str = "") -> str:
+    """The classroom handout: the same chapters, compact, with questions and answer space."""
+    config = book.config
+    chapters = render_chapters(book, PRINT)
+    return render_template(
+        "handout.html.jinja",
+        report=config.report,
+        handout=config.handout,
+        edition=book.edition,
+        version=__version__,
+        created=book.created.isoformat(),
+        stylesheet=config.handout.css,
+        paper=PAPER_SIZES[config.build.paper],
+        chapters=chapters,
+        selection=selection,
+        timeline=[entry for ch in book.chapters for entry in ch.timeline],
+        key_terms=[term for ch in book.chapters for term in ch.key_terms],
+        answer_lines=config.handout.answer_lines,
+    )

@@ -51,7 +51,10 @@ def test_failed_build_keeps_previous_output(project: Project) -> None:
     project.write("chapters/01-first.md", "---\ntitle: [broken\n---\n")
     assert_clean_error(project.build("pdf"), names="chapters/01-first.md")
     assert out.read_bytes() == before
-    assert [p.name for p in (project.root / "build").iterdir()] == ["fixture-book.pdf"]
+    assert sorted(p.name for p in (project.root / "build").iterdir()) == [
+        "SHA256SUMS",
+        "fixture-book.pdf",
+    ]
 
 
 def test_output_may_not_overwrite_a_source(project: Project) -> None:

@@ -6,6 +6,7 @@ from pypdf import PdfReader
 
 from builder.config import load_config
 from builder.content import load_book, split_front_matter
+from builder.model import Question
 from tests.conftest import Project, assert_clean_error
 
 
@@ -60,6 +61,7 @@ def test_front_matter_fields(project: Project) -> None:
             definition: Meaning.
         questions:
           - Why?
+        teacher_notes: Only for teachers.
         ---
         Body.
         """,
@@ -69,8 +71,9 @@ def test_front_matter_fields(project: Project) -> None:
     assert chapter.key_points == ("one", "two")
     assert chapter.timeline[0].date == "2014"
     assert chapter.key_terms[0].definition == "Meaning."
-    assert chapter.questions == ("Why?",)
-    assert chapter.body_line == 14
+    assert chapter.questions == (Question("Why?"),)
+    assert chapter.teacher_notes == "Only for teachers."
+    assert chapter.body_line == 15
 
 
 def test_split_front_matter() -> None:
@@ -147,3 +150,15 @@ def test_invalid_utf8_names_byte(project: Project) -> None:
     (project.root / "chapters" / "01-first.md").write_bytes(b"---\ntitle: A\n---\nbad \xe9 byte\n")
     message = assert_clean_error(project.build("pdf"), names="chapters/01-first.md:4")
     assert "byte 21" in message
+
+
+def test_questions_with_answers(project: Project) -> None:
+    project.write(
+        "chapters/01-first.md",
+        "---\ntitle: A\nquestions:\n  - Plain?\n  - question: With answer?\n"
+        "    answer: Yes.\n---\nBody\n",
+    )
+    chapter = load_book(load_config(project.root)).chapters[0]
+    assert chapter.questions == (Question("Plain?"), Question("With answer?", "Yes."))
+    project.write("chapters/01-first.md", "---\ntitle: A\nquestions:\n  - q: x\n---\nBody\n")
+    assert "questions" in assert_clean_error(project.build("pdf"), names="chapters/01-first.md:3")

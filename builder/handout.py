@@ -1,0 +1,32 @@
+"""Write the classroom handout PDF: the print pipeline with its own template and stylesheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder import files
+from builder.model import Book
+from builder.pdf import PdfOptions, PdfResult, check_stylesheet, render_pdf
+from builder.render import render_handout
+
+
+def selection_label(book: Book, spec: str | None) -> str:
+    if not spec:
+        return ""
+    numbers = [ch.number for ch in book.chapters]
+    if len(numbers) == 1:
+        return f"Chapter {numbers[0]}"
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"Chapters {numbers[0]}–{numbers[-1]}"
+    return "Chapters " + ", ".join(map(str, numbers))
+
+
+def write_handout(
+    book: Book, output: Path, options: PdfOptions, selection: str | None = None
+) -> PdfResult:
+    check_stylesheet(book.config.handout.css, book.root, key="css under [handout]")
+    files.check_target(output, book.root)
+    html = render_handout(book, selection_label(book, selection))
+    data, pages, diagnostics = render_pdf(book, html, options)
+    files.write_bytes(output, data)
+    return PdfResult(output, pages, diagnostics)
