@@ -15,6 +15,9 @@ from builder.errors import BuildError, did_you_mean
 
 CONFIG_NAME = "report.toml"
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+# A booklet folds a sheet in two: its pages are laid out at half the sheet, so type keeps its size.
+HALF_SIZES = {"a4": "A5", "letter": "5.5in 8.5in"}
+PAPER_POINTS = {"a4": (595.276, 841.89), "letter": (612.0, 792.0)}  # portrait width, height
 TEXT_ALIGN = ("justify", "left")
 DATE_TYPES = (datetime.date, datetime.datetime, datetime.time)
 

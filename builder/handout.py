@@ -26,7 +26,7 @@ def write_handout(
 ) -> PdfResult:
     check_stylesheet(book.config.handout.css, book.root, key="css under [handout]")
     files.check_target(output, book.root)
-    html = render_handout(book, selection_label(book, selection))
+    html = render_handout(book, selection_label(book, selection), booklet=options.booklet)
     data, pages, diagnostics = render_pdf(book, html, options)
     files.write_bytes(output, data)
     return PdfResult(output, pages, diagnostics)

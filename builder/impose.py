@@ -39,10 +39,12 @@ def _sheet_size(reader: PdfReader, landscape: bool) -> tuple[float, float]:
     return (h, w) if landscape else (w, h)
 
 
-def booklet(data: bytes) -> bytes:
+def booklet(data: bytes, paper: tuple[float, float]) -> bytes:
+    """Two pages side by side on a landscape sheet of `paper` (portrait width, height): pages
+    laid out at A5 sit at full size on A4, half-letter on letter."""
     reader = PdfReader(io.BytesIO(data))
     writer = PdfWriter()
-    width, height = _sheet_size(reader, landscape=True)
+    height, width = paper
     for left, right in booklet_order(len(reader.pages)):
         sheet = writer.add_blank_page(width, height)
         for n, x in ((left, 0.0), (right, width / 2)):

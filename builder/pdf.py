@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder import files
+from builder.config import PAPER_POINTS
 from builder.errors import BuildError, Diagnostic
 from builder.model import Book
 from builder.render import render_print
@@ -136,7 +137,8 @@ def render_pdf(book: Book, html: str, options: PdfOptions) -> tuple[bytes, int, 
     if options.booklet or options.n_up > 1:
         from builder.impose import booklet, n_up
 
-        data = booklet(data) if options.booklet else n_up(data, options.n_up)
+        paper = PAPER_POINTS[book.config.build.paper]
+        data = booklet(data, paper) if options.booklet else n_up(data, options.n_up)
     return data, pages, diagnostics
 
 
@@ -146,10 +148,12 @@ def write_pdf(
     """Lay out the print HTML and write the PDF atomically; return what was written."""
     check_stylesheet(book.config.build.print_css, book.root)
     files.check_target(output, book.root)
-    html = render_print(book)
+    html = render_print(book, booklet=options.booklet)
     if emit_html is not None:
         files.check_target(emit_html, book.root)
-        files.write_text(emit_html, render_print(book, html_dir=emit_html.parent))
+        files.write_text(
+            emit_html, render_print(book, html_dir=emit_html.parent, booklet=options.booklet)
+        )
     data, pages, diagnostics = render_pdf(book, html, options)
     files.write_bytes(output, data)
     return PdfResult(output, pages, diagnostics)

@@ -11,7 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from builder import __version__
-from builder.config import PAPER_SIZES
+from builder.config import HALF_SIZES, PAPER_SIZES
 from builder.markup import PRINT, LinkMap, headings, render, render_inline
 from builder.model import Book, Chapter
 
@@ -83,7 +83,12 @@ def has_editorial(book: Book) -> bool:
     return any(ch.key_points or ch.timeline for ch in book.chapters)
 
 
-def render_print(book: Book, html_dir: Path | None = None) -> str:
+def page_size(book: Book, booklet: bool = False) -> str:
+    paper = book.config.build.paper
+    return HALF_SIZES[paper] if booklet else PAPER_SIZES[paper]
+
+
+def render_print(book: Book, html_dir: Path | None = None, booklet: bool = False) -> str:
     """The single HTML document that WeasyPrint lays out.
 
     `html_dir` is where the HTML will be saved (for --emit-html); links to styles and images
@@ -100,7 +105,7 @@ def render_print(book: Book, html_dir: Path | None = None) -> str:
         created=book.created.isoformat(),
         date_label=book.date_label,
         stylesheets=[config.build.print_css],
-        paper=PAPER_SIZES[config.build.paper],
+        paper=page_size(book, booklet),
         text_align=config.build.text_align,
         chapters=render_chapters(book, PRINT),
         has_editorial=has_editorial(book),
@@ -108,7 +113,7 @@ def render_print(book: Book, html_dir: Path | None = None) -> str:
     )
 
 
-def render_handout(book: Book, selection: str = "") -> str:
+def render_handout(book: Book, selection: str = "", booklet: bool = False) -> str:
     """The classroom handout: the same chapters, compact, with questions and answer space."""
     config = book.config
     chapters = render_chapters(book, PRINT)
@@ -120,7 +125,7 @@ def render_handout(book: Book, selection: str = "") -> str:
         version=__version__,
         created=book.created.isoformat(),
         stylesheet=config.handout.css,
-        paper=PAPER_SIZES[config.build.paper],
+        paper=page_size(book, booklet),
         chapters=chapters,
         selection=selection,
         timeline=[entry for ch in book.chapters for entry in ch.timeline],

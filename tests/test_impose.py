@@ -50,12 +50,15 @@ def test_booklet_sheets(book_pdf: tuple[Project, int]) -> None:
     result = book.build("pdf", "--booklet", "-o", out)
     assert result.exit_code == 0, result.output
     reader = PdfReader(out)
-    assert len(reader.pages) == 4  # 5 pages -> 8 -> 2 sheets, printed on both sides
-    order = booklet_order(pages)
+    # Pages are laid out at A5 and placed at full size: the sheets are A4 landscape.
+    assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [842, 595]
+    laid_out = int(FOOTER.search(reader.pages[1].extract_text()).group(2))  # pages at A5
+    order = booklet_order(laid_out)
+    assert len(reader.pages) == len(order)
     for side, page in zip(order, reader.pages, strict=True):
         box = page.mediabox
         assert float(box.width) > float(box.height)  # landscape
-        # The cover (page 1) prints no footer; the others print "page N of 5".
+        # The cover (page 1) prints no footer; the others print "page N of M".
         expected = [n + 1 for n in side if n is not None and n > 0]
         assert page_numbers(page.extract_text()) == expected, (side, page.extract_text())
     assert "Fixture Book" in reader.pages[0].extract_text()  # sheet 1 front: cover on the right
