@@ -27,11 +27,14 @@ class Options:
     booklet: bool = False
     n_up: int = 1
     check: bool = False
+    allow_network: bool = False
 
     def pdf_options(self):
         from builder.pdf import PdfOptions
 
-        return PdfOptions(self.pdf_variant, self.booklet, self.n_up, self.strict)
+        return PdfOptions(
+            self.pdf_variant, self.booklet, self.n_up, self.strict, self.allow_network
+        )
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,10 @@ def prepare(book: Book, options: Options) -> Book:
 
 def default_path(book: Book, kind: str, options: Options) -> Path:
     """build/<slug>.pdf, build/<slug>-teacher.epub, build/<slug>-handout-student-booklet.pdf..."""
+    from builder.files import output_folder
+
     config = book.config
-    folder = config.root / config.build.output_dir
+    folder = output_folder(config.root, config.build.output_dir)
     edition = "" if book.edition.name == "student" else f"-{book.edition.name}"
     if kind == "html":
         return folder / f"html{edition}"
@@ -116,7 +121,7 @@ def build(kind: str, options: Options) -> Written:
 
     book = prepare(load(options), options)
     written = WRITERS[kind](book, options)
-    update_sums(book.root / book.config.build.output_dir, [written.path])
+    update_sums(book.root / book.config.build.output_dir, [written.path])  # only if inside
     return written
 
 

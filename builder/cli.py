@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -58,6 +59,11 @@ variant_option = click.option(
 booklet_option = click.option(
     "--booklet", is_flag=True, help="Impose for saddle-stitched booklets (duplex, short edge)."
 )
+network_option = click.option(
+    "--allow-network",
+    is_flag=True,
+    help="Let styles and images load over http(s) (public addresses only). Off by default.",
+)
 nup_option = click.option(
     "--n-up", type=click.Choice(["1", "2", "4"]), default="1", help="Pages per sheet side."
 )
@@ -74,11 +80,23 @@ def _check_imposition(booklet: bool, n_up: str) -> int:
     return int(n_up)
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so temporary outputs are removed and old ones stay."""
+    import signal
+
+    def stop(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread (embedded): leave signals be
+        signal.signal(signal.SIGTERM, stop)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="build-report")
 def main() -> None:
     """Build a printable briefing (PDF), EPUB-ready HTML, an EPUB 3 and classroom handouts
     from Markdown chapters."""
+    _stop_on_sigterm()
 
 
 @main.command()
@@ -95,8 +113,21 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the HTML the PDF is rendered from, to open in a browser.",
 )
+@network_option
 @strict_option
-def pdf(project, output, paper, edition, chapters, pdf_variant, booklet, n_up, emit_html, strict):
+def pdf(
+    project,
+    output,
+    paper,
+    edition,
+    chapters,
+    pdf_variant,
+    booklet,
+    n_up,
+    emit_html,
+    allow_network,
+    strict,
+):
     """Build the print PDF: cover, contents, chapters, running heads, footnotes, bookmarks."""
     from builder.build import Options, build
 
@@ -113,6 +144,7 @@ def pdf(project, output, paper, edition, chapters, pdf_variant, booklet, n_up, e
             pdf_variant=pdf_variant,
             booklet=booklet,
             n_up=_check_imposition(booklet, n_up),
+            allow_network=allow_network,
         ),
     )
     _report(written.diagnostics)
@@ -128,8 +160,11 @@ def pdf(project, output, paper, edition, chapters, pdf_variant, booklet, n_up, e
 @variant_option
 @booklet_option
 @nup_option
+@network_option
 @strict_option
-def handout(project, output, paper, edition, chapters, pdf_variant, booklet, n_up, strict):
+def handout(
+    project, output, paper, edition, chapters, pdf_variant, booklet, n_up, allow_network, strict
+):
     """Build a compact classroom handout: key points, text, timeline, key terms, questions."""
     from builder.build import Options, build
 
@@ -145,6 +180,7 @@ def handout(project, output, paper, edition, chapters, pdf_variant, booklet, n_u
             pdf_variant=pdf_variant,
             booklet=booklet,
             n_up=_check_imposition(booklet, n_up),
+            allow_network=allow_network,
         ),
     )
     _report(written.diagnostics)
@@ -202,6 +238,24 @@ def epub(project, output, edition, chapters, check, strict):
         click.echo("EPUBCheck: no errors or warnings")
 
 
+@main.command()
+@project_option
+@strict_option
+def check(project, strict):
+    """Check config, front matter, links, images, headings, ids, footnotes and CSS; write
+    nothing. Prints file:line:col: level: message lines; exits 1 on errors."""
+    from builder.check import run_check
+
+    found = run_check(project)
+    for diagnostic in found:
+        click.echo(diagnostic.format())
+    errors = sum(1 for d in found if d.level == "error")
+    warnings = len(found) - errors
+    click.echo(f"check: {errors} error(s), {warnings} warning(s)", err=True)
+    if errors or (strict and warnings):
+        raise SystemExit(1)
+
+
 @main.command(name="all")
 @project_option
 @paper_option
@@ -209,8 +263,9 @@ def epub(project, output, edition, chapters, check, strict):
 @booklet_option
 @nup_option
 @click.option("--check", is_flag=True, help="Validate the EPUB with EPUBCheck.")
+@network_option
 @strict_option
-def all_(project, paper, pdf_variant, booklet, n_up, check, strict):
+def all_(project, paper, pdf_variant, booklet, n_up, check, allow_network, strict):
     """Build every output in one run: PDF, HTML, EPUB, and a handout for each edition."""
     from builder.build import Options, build_all
 
@@ -223,6 +278,7 @@ def all_(project, paper, pdf_variant, booklet, n_up, check, strict):
             booklet=booklet,
             n_up=_check_imposition(booklet, n_up),
             check=check,
+            allow_network=allow_network,
         )
     )
     for item in written:

@@ -48,6 +48,8 @@ class BuildSettings:
     print_css: str = "styles/print.css"
     screen_css: str = "styles/screen.css"
     text_align: str = "justify"
+    max_pages: int = 2000
+    time_limit: int = 600
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,11 @@ def load_config(root: Path, paper: str | None = None) -> Config:
             "use 'justify' or 'left'",
             _key_line(text, "text_align"),
         )
+    for key, top in (("max_pages", 100_000), ("time_limit", 86_400)):
+        if not 1 <= getattr(build, key) <= top:
+            raise BuildError(
+                shown, f"{key} must be between 1 and {top}", "fix its value", _key_line(text, key)
+            )
     build = dataclasses.replace(build, paper=chosen)
     return Config(report=report, build=build, path=path, handout=handout, editions=editions)
 

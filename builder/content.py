@@ -44,6 +44,22 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     return loader.construct_mapping(node, deep=deep)
 
 
+_original_compose = _UniqueKeyLoader.compose_node
+
+
+def _compose_node(self: _UniqueKeyLoader, parent, index):
+    """Refuse YAML aliases outright: front matter never needs them, and they are the way to
+    build expansion bombs."""
+    if self.check_event(yaml.events.AliasEvent):
+        event = self.peek_event()
+        raise yaml.composer.ComposerError(
+            None, None, "aliases (*name) are not allowed in front matter", event.start_mark
+        )
+    return _original_compose(self, parent, index)
+
+
+_UniqueKeyLoader.compose_node = _compose_node
+
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 

@@ -22,6 +22,7 @@ from builder import __version__
 from builder.errors import BuildError, Diagnostic
 from builder.markup import EPUB
 from builder.model import Book
+from builder.references import css_references
 from builder.render import has_editorial, render_chapters, render_template
 from builder.resources import ProjectResources
 from builder.xhtml import XHTML_NS, finish_document, fragment_to_xhtml
@@ -44,9 +45,6 @@ MEDIA_TYPES = {
     ".gif": "image/gif",
     ".webp": "image/webp",
 }
-CSS_REF = re.compile(
-    r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)|url\(\s*["']?([^"')]+)["']?\s*\)"""
-)
 
 
 @dataclass(frozen=True)
@@ -144,16 +142,12 @@ def build_ebook(book: Book) -> Ebook:
         Item(COVER_IMAGE, _cover_svg(book), "cover-image"),
         *[Item(name, data, "nav" if name == NAV else "") for name, data in documents.items()],
     ]
-    items += _stylesheets(book, resources)
-    images = _images(book, documents, resources, diagnostics, sources)
-    items += images
-    if resources.refused:
-        first = resources.refused[0]
-        raise BuildError(
-            first.url,
-            f"resource refused: {first.reason}",
-            "keep images, styles and fonts inside the project folder",
-        )
+    try:
+        items += _stylesheets(book, resources)
+        items += _images(book, documents, resources, diagnostics, sources)
+    except PermissionError:
+        resources.raise_first_refusal()
+        raise
     spine = [COVER_PAGE, START_PAGE, *files.values()]
     ids = {i.href: i.id for i in items}
     return Ebook(items, [ids[s] for s in spine], diagnostics)
@@ -202,26 +196,23 @@ def _stylesheets(book: Book, resources: ProjectResources) -> list[Item]:
     first = book.config.build.screen_css
     if not (book.root / first).is_file():
         raise BuildError(
-            first,
-            "stylesheet not found",
-            "create it, or set screen_css under [build] in report.toml",
+            first, "stylesheet not found", "create it, or set screen_css in report.toml"
         )
+    hrefs = [first]
+    for ref in css_references(book.root, first):
+        if urlsplit(ref.target).scheme:
+            raise BuildError(
+                ref.source, f"refers to {ref.target}", "use files inside the project", ref.line
+            )
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(ref.source), ref.target))
+        resources.origins.setdefault((book.root.resolve() / resolved).as_uri(), ref.source)
+        hrefs.append(resolved)
     found: dict[str, Item] = {}
-    queue = [first]
-    while queue:
-        href = queue.pop(0)
-        if href in found:
-            continue
-        data, _ = resources.read((book.root / href).resolve().as_uri())
+    for href in dict.fromkeys(hrefs):
         if Path(href).suffix.lower() not in MEDIA_TYPES:
             raise BuildError(href, "file type cannot go into an EPUB", "use CSS, fonts and images")
+        data, _ = resources.read((book.root.resolve() / href).as_uri())
         found[href] = Item(href, data)
-        if href.endswith(".css"):
-            for match in CSS_REF.finditer(data.decode("utf-8", errors="replace")):
-                ref = match.group(1) or match.group(2)
-                if urlsplit(ref).scheme:
-                    raise BuildError(href, f"refers to {ref}", "use files inside the project only")
-                queue.append(posixpath.normpath(posixpath.join(posixpath.dirname(href), ref)))
     return list(found.values())
 
 
@@ -252,7 +243,9 @@ def _images(
                     "use PNG, JPEG, GIF, WebP or SVG",
                 )
             if href not in found:
-                body, _ = resources.read((book.root / href).resolve().as_uri())
+                url = (book.root.resolve() / href).as_uri()
+                resources.origins.setdefault(url, shown)
+                body, _ = resources.read(url)
                 found[href] = Item(href, body)
             if not img.get("alt"):
                 diagnostics.append(

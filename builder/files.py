@@ -11,19 +11,43 @@ from typing import BinaryIO
 
 from builder.errors import BuildError
 
+OUTPUT_SUFFIXES = {".pdf", ".epub", ".html", ".xhtml", ""}
+
 
 def check_target(path: Path, root: Path) -> None:
-    """Refuse to overwrite a source of the project (a chapter, a style, the config)."""
+    """Refuse to overwrite a source of the project (a chapter, a style, the config, .git), or
+    any existing file that is not an output of ours."""
     resolved = path.resolve()
-    sources = [root / "report.toml", root / "chapters", root / "styles"]
+    root = root.resolve()
+    sources = [root / "report.toml", root / "chapters", root / "styles", root / ".git"]
     for source in sources:
-        source = source.resolve()
         if resolved == source or source in resolved.parents:
             raise BuildError(
                 path,
                 "output would overwrite a source file of the project",
                 "choose an output path outside chapters/ and styles/",
             )
+    if resolved.is_file() and resolved.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise BuildError(
+            path,
+            "output would overwrite a file that build-report did not write",
+            "choose another output path",
+        )
+
+
+def output_folder(root: Path, name: str) -> Path:
+    """The default output folder; it may not lead outside the project (through a symbolic link
+    or `..`) unless the user names an output path with -o."""
+    folder = root / name
+    inside = folder.resolve()
+    base = root.resolve()
+    if inside != base and base not in inside.parents:
+        raise BuildError(
+            name,
+            "the output folder leads outside the project",
+            "remove the link, or name the output explicitly with -o PATH",
+        )
+    return folder
 
 
 @contextlib.contextmanager
@@ -33,7 +57,12 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     A failed or interrupted build therefore never leaves a half-written output, and the
     previous output stays byte-identical.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(
+            path.parent, f"cannot create the folder: {exc.strerror}", "choose another output path"
+        ) from None
     fd, tmp = tempfile.mkstemp(
         prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent
     )
@@ -45,6 +74,14 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise BuildError(
+            path,
+            f"could not write: {exc.strerror or exc}",
+            "free some disk space or choose another output path",
+        ) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

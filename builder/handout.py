@@ -27,6 +27,6 @@ def write_handout(
     check_stylesheet(book.config.handout.css, book.root, key="css under [handout]")
     files.check_target(output, book.root)
     html = render_handout(book, selection_label(book, selection), booklet=options.booklet)
-    data, pages, diagnostics = render_pdf(book, html, options)
+    data, pages, diagnostics = render_pdf(book, html, options, book.config.handout.css)
     files.write_bytes(output, data)
     return PdfResult(output, pages, diagnostics)

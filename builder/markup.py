@@ -268,6 +268,10 @@ def balance(html: str) -> str:
     if not html.strip():
         return html
     holder = lxml_html.fragment_fromstring(html, create_parent="div")
+    expected = len(re.sub(r"\s+|<[^>]*>|&[#\w]+;", "", html))
+    kept = len(re.sub(r"\s+", "", holder.text_content()))
+    if kept < expected * 0.9 - 10:  # libxml2 drops what is nested past its depth limit
+        raise ValueError("raw HTML is nested too deeply")
     inner = etree.tostring(holder, method="html", encoding="unicode")
     return inner[len("<div>") : -len("</div>")]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,7 @@ class PdfOptions:
     booklet: bool = False
     n_up: int = 1
     strict: bool = False
+    allow_network: bool = False
 
 
 def check_stylesheet(css: str, root: Path, key: str = "print_css") -> Path:
@@ -104,26 +106,83 @@ def make_fetcher(resources: ProjectResources):
     return ProjectFetcher()
 
 
-def render_pdf(book: Book, html: str, options: PdfOptions) -> tuple[bytes, int, list[Diagnostic]]:
-    """HTML -> PDF bytes with WeasyPrint, every resource through the project's gatekeeper."""
+class _LimitReached(BaseException):
+    """Raised from WeasyPrint's progress log to stop a runaway layout (BaseException, so that
+    no `except Exception` inside the engine swallows it)."""
+
+
+class _Limits(logging.Handler):
+    """Watches WeasyPrint's per-page progress: stop past `max_pages` or `seconds`."""
+
+    def __init__(self, max_pages: int, seconds: float) -> None:
+        super().__init__(logging.INFO)
+        self.max_pages = max_pages
+        self.deadline = time.monotonic() + seconds
+        self.seconds = seconds
+        self.why = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        found = re.search(r"Page (\d+)", record.getMessage())
+        if found and int(found.group(1)) > self.max_pages:
+            self.why = f"the layout passed {self.max_pages} pages"
+            raise _LimitReached(self.why)
+        if time.monotonic() > self.deadline:
+            self.why = f"the layout took longer than {self.seconds:g} s"
+            raise _LimitReached(self.why)
+
+
+@contextlib.contextmanager
+def limits(max_pages: int, seconds: float) -> Iterator[_Limits]:
+    logger = logging.getLogger("weasyprint.progress")
+    guard = _Limits(max_pages, seconds)
+    saved = logger.level, logger.propagate
+    logger.addHandler(guard)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield guard
+    finally:
+        logger.removeHandler(guard)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+def render_pdf(
+    book: Book, html: str, options: PdfOptions, stylesheet: str = ""
+) -> tuple[bytes, int, list[Diagnostic]]:
+    """HTML -> PDF bytes with WeasyPrint, every resource through the project's gatekeeper,
+    within the configured page and time limits."""
     import weasyprint
 
-    resources = ProjectResources(book.root)
+    from builder.references import origins
+
+    settings = book.config.build
+    resources = ProjectResources(
+        book.root,
+        allow_network=options.allow_network,
+        origins=origins(book, stylesheet or settings.print_css),
+    )
     extra = {"pdf_variant": options.pdf_variant} if options.pdf_variant else {}
-    with captured_weasyprint_logs() as logs:
-        document = weasyprint.HTML(
-            string=html,
-            base_url=book.root.resolve().as_uri() + "/",
-            url_fetcher=make_fetcher(resources),
-        ).render(**extra)
-        data = document.write_pdf(pdf_identifier=_identifier(book), **extra)
-    if resources.refused:
-        first = resources.refused[0]
+    try:
+        with captured_weasyprint_logs() as logs, limits(settings.max_pages, settings.time_limit):
+            document = weasyprint.HTML(
+                string=html,
+                base_url=book.root.resolve().as_uri() + "/",
+                url_fetcher=make_fetcher(resources),
+            ).render(**extra)
+            data = document.write_pdf(pdf_identifier=_identifier(book), **extra)
+    except _LimitReached as stop:
         raise BuildError(
-            first.url,
-            f"resource refused: {first.reason}",
-            "keep images, styles and fonts inside the project folder",
-        )
+            "report.toml",
+            f"stopped: {stop}",
+            "look for runaway CSS or content, or raise max_pages / time_limit under [build]",
+        ) from None
+    except (RecursionError, MemoryError) as exc:
+        kind = "too deeply nested" if isinstance(exc, RecursionError) else "too large"
+        raise BuildError(
+            "chapters", f"the document is {kind} to lay out", "simplify the content or CSS"
+        ) from None
+    resources.raise_first_refusal()
     diagnostics = logs.diagnostics(resources)
     if options.strict and diagnostics:
         first = diagnostics[0]

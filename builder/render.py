@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from builder import __version__
 from builder.config import HALF_SIZES, PAPER_SIZES
+from builder.errors import BuildError
 from builder.markup import PRINT, LinkMap, headings, render, render_inline
 from builder.model import Book, Chapter
 
@@ -60,7 +61,12 @@ def render_chapters(
     out = []
     for chapter in book.chapters:
         tokens = list(chapter.tokens)
-        body, notes = render(tokens, chapter.env, target=target, slug=chapter.slug, links=links)
+        try:
+            body, notes = render(tokens, chapter.env, target=target, slug=chapter.slug, links=links)
+        except (ValueError, RecursionError) as exc:
+            raise BuildError(
+                chapter.source, f"cannot render: {exc}", "simplify the Markdown or raw HTML"
+            ) from None
         href = f"#{chapter.anchor}" if target == PRINT else files[chapter.slug]
         sections = tuple(Section(i, t) for i, t in headings(tokens))
         out.append(

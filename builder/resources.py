@@ -1,33 +1,52 @@
-"""One gatekeeper for every file a renderer loads: project files only, never .git, size-capped."""
+"""One gatekeeper for every file a renderer loads: project files only, never .git, size-capped,
+and no network unless the user allows it."""
 
 from __future__ import annotations
 
+import ipaddress
 import mimetypes
+import socket
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
+NETWORK_TIMEOUT = 10
+MAX_REDIRECTS = 5
 
 
 @dataclass
 class Refusal:
     url: str
     reason: str
+    origin: str = ""  # the chapter or stylesheet that asked for it, when known
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects are followed by hand, so that every hop is checked again."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
+        return None
 
 
 @dataclass
 class ProjectResources:
-    """Serves `file:` URLs inside the project root (after resolving links and `..`).
+    """Serves `file:` URLs inside the project root (after resolving links, `..` and
+    percent-encoding), and http(s) URLs only when the network is allowed.
 
     Everything it serves is recorded: that list is what a cache or an EPUB manifest needs.
-    Everything it refuses is recorded too, so the build can fail with a clear message instead
-    of leaving a silent gap in the output.
+    Everything it refuses is recorded too, with the file that asked for it, so the build can fail
+    with a clear message instead of leaving a silent gap in the output.
     """
 
     root: Path
+    allow_network: bool = False
+    origins: dict[str, str] = field(default_factory=dict)  # URL -> chapter or stylesheet
     served: list[Path] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -35,15 +54,15 @@ class ProjectResources:
 
     def local_path(self, url: str) -> Path | None:
         parts = urlsplit(url)
-        if parts.scheme != "file":
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             return None
         return Path(url2pathname(unquote(parts.path)))
 
     def check(self, url: str) -> Path:
-        """Return the real path behind `url`, or raise PermissionError saying why not."""
+        """Return the real path behind a file URL, or raise PermissionError saying why not."""
         path = self.local_path(url)
         if path is None:
-            self._refuse(url, "only files inside the project are loaded (no network)")
+            self._refuse(url, "only files inside the project are loaded")
         real = path.resolve()
         if real != self.root and self.root not in real.parents:
             self._refuse(url, "it is outside the project folder")
@@ -56,10 +75,52 @@ class ProjectResources:
         return real
 
     def read(self, url: str) -> tuple[bytes, str]:
+        scheme = urlsplit(url).scheme
+        if scheme in ("http", "https"):
+            return self._download(url)
         real = self.check(url)
         self.served.append(real)
         mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
         return real.read_bytes(), mime
+
+    def _download(self, url: str) -> tuple[bytes, str]:
+        if not self.allow_network:
+            self._refuse(url, "the network is off (pass --allow-network to allow it)")
+        opener = urllib.request.build_opener(_NoRedirects())
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check_host(url, current)
+            try:
+                response = opener.open(current, timeout=NETWORK_TIMEOUT)
+            except urllib.error.HTTPError as exc:
+                if exc.code in (301, 302, 303, 307, 308) and exc.headers.get("Location"):
+                    current = urljoin(current, exc.headers["Location"])
+                    continue
+                self._refuse(url, f"the server answered {exc.code}")
+            except (urllib.error.URLError, OSError) as exc:
+                self._refuse(url, f"it could not be fetched ({exc})")
+            with response:
+                data = response.read(MAX_RESOURCE_BYTES + 1)
+                if len(data) > MAX_RESOURCE_BYTES:
+                    self._refuse(url, f"it is larger than {MAX_RESOURCE_BYTES} bytes")
+                self.fetched.append(url)
+                mime = response.headers.get_content_type() or "application/octet-stream"
+                return data, mime
+        self._refuse(url, f"more than {MAX_REDIRECTS} redirects")
+        raise AssertionError("unreachable")
+
+    def _check_host(self, url: str, current: str) -> None:
+        parts = urlsplit(current)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            self._refuse(url, f"redirected to {current}, which is not http(s)")
+        try:
+            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+        except OSError:
+            self._refuse(url, f"the host {parts.hostname} is unknown")
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0])
+            if not address.is_global or address.is_multicast:
+                self._refuse(url, f"{parts.hostname} is a loopback or private address")
 
     def _refuse(self, url: str, reason: str) -> None:
         shown = url
@@ -69,5 +130,18 @@ class ProjectResources:
                 shown = str(path.resolve().relative_to(self.root))
             except ValueError:
                 shown = str(path)
-        self.refused.append(Refusal(shown, reason))
+        origin = self.origins.get(url) or self.origins.get(url.split("#")[0], "")
+        self.refused.append(Refusal(shown, reason, origin))
         raise PermissionError(f"{shown}: {reason}")
+
+    def raise_first_refusal(self) -> None:
+        """After a render: a refused resource is an error naming who asked for it."""
+        from builder.errors import BuildError
+
+        if self.refused:
+            first = self.refused[0]
+            raise BuildError(
+                first.origin or first.url,
+                f"refused to load {first.url}: {first.reason}",
+                "keep images, styles and fonts inside the project folder",
+            )
