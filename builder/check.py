@@ -13,7 +13,7 @@ from builder.css_names import KNOWN_PROPERTIES
 from builder.errors import BuildError, Diagnostic
 from builder.markup import slug_text
 from builder.model import Chapter
-from builder.references import chapter_references, css_references, walk
+from builder.references import chapter_references, css_references, with_lines
 
 UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 ID_ATTR = re.compile(r"""\bid\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
@@ -164,9 +164,8 @@ def _headings(chapter: Chapter) -> list[Diagnostic]:
                 _diag(chapter, line, "warning", f"heading level skips from {previous} to {level}")
             )
         previous = level
-    for token in walk(list(chapter.tokens)):
+    for token, line in with_lines(chapter):
         if token.type == "image" and not (token.content or "").strip():
-            line = None
             found.append(
                 _diag(chapter, line, "warning", f"image {token.attrGet('src')} has no alt text")
             )
@@ -204,8 +203,7 @@ def _footnotes(chapter: Chapter) -> list[Diagnostic]:
 def _duplicate_ids(chapter: Chapter) -> list[Diagnostic]:
     seen: dict[str, int | None] = {}
     found = []
-    for token in walk(list(chapter.tokens)):
-        line = chapter.body_line + token.map[0] if token.map else None
+    for token, line in with_lines(chapter):
         ids = []
         if token.type in ("html_block", "html_inline"):
             ids = ID_ATTR.findall(token.content)

@@ -298,7 +298,7 @@ def chapter_files(config: Config) -> list[Path]:
                     "fix the name or create the file",
                 )
             files.append(path)
-        return files
+        return [_inside(config, path) for path in files]
     files = sorted(p for p in folder.iterdir() if p.suffix == ".md" and p.is_file())
     if not files:
         raise BuildError(
@@ -306,7 +306,20 @@ def chapter_files(config: Config) -> list[Path]:
             "chapters/ has no .md files",
             "add one Markdown file per chapter, e.g. chapters/01-introduction.md",
         )
-    return files
+    return [_inside(config, path) for path in files]
+
+
+def _inside(config: Config, path: Path) -> Path:
+    """A chapter (or the chapters folder) may be a symbolic link, but not to outside the
+    project: reading it would copy a file from elsewhere into the outputs."""
+    root = config.root.resolve()
+    real = path.resolve()
+    shown = f"{CHAPTERS_DIR}/{path.name}"
+    if root not in real.parents or ".git" in real.relative_to(root).parts:
+        raise BuildError(
+            shown, "leads outside the project (a symbolic link)", "copy the file into chapters/"
+        )
+    return path
 
 
 def build_clock() -> datetime.datetime:

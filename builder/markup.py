@@ -16,6 +16,7 @@ from markdown_it.token import Token
 
 PRINT = "print"
 EPUB = "epub"
+MAX_DEPTH = 100  # nesting of HTML elements in a chapter; deeper trees exhaust the layout engine
 TEACHER = "teacher"  # `::: teacher` ... `:::` blocks: kept only in teacher editions
 
 
@@ -163,12 +164,17 @@ def _render_link_open(self, tokens, idx, options, env) -> str:
     return self.renderToken([token], 0, options, env)
 
 
+def image_src(src: str) -> str:
+    """Images are written relative to the chapter; documents resolve them from the root."""
+    if urlsplit(src).scheme:
+        return src
+    return posixpath.normpath(posixpath.join("chapters", unquote(src)))
+
+
 def _render_image(self, tokens, idx, options, env) -> str:
     token = copy.copy(tokens[idx])
     token.attrs = dict(token.attrs)
-    src = str(token.attrGet("src") or "")
-    if not urlsplit(src).scheme:
-        token.attrSet("src", posixpath.normpath(posixpath.join("chapters", unquote(src))))
+    token.attrSet("src", image_src(str(token.attrGet("src") or "")))
     return self.image([token], 0, options, env)
 
 
@@ -268,6 +274,8 @@ def balance(html: str) -> str:
     if not html.strip():
         return html
     holder = lxml_html.fragment_fromstring(html, create_parent="div")
+    if max((len(list(node.iterancestors())) for node in holder.iter()), default=0) > MAX_DEPTH:
+        raise ValueError(f"raw HTML is nested more than {MAX_DEPTH} levels deep")
     expected = len(re.sub(r"\s+|<[^>]*>|&[#\w]+;", "", html))
     kept = len(re.sub(r"\s+", "", holder.text_content()))
     if kept < expected * 0.9 - 10:  # libxml2 drops what is nested past its depth limit

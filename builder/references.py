@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 from markdown_it.token import Token
 
+from builder.markup import image_src
 from builder.model import Book, Chapter
 
 CSS_REF = re.compile(
@@ -38,12 +39,18 @@ def walk(tokens: list[Token]) -> Iterator[Token]:
             yield from walk(token.children)
 
 
-def chapter_references(chapter: Chapter) -> list[Reference]:
-    out = []
+def with_lines(chapter: Chapter) -> Iterator[tuple[Token, int | None]]:
+    """Every token with the source line of the nearest block that holds it."""
     line = None
     for token in walk(list(chapter.tokens)):
         if token.map:
             line = chapter.body_line + token.map[0]
+        yield token, line
+
+
+def chapter_references(chapter: Chapter) -> list[Reference]:
+    out = []
+    for token, line in with_lines(chapter):
         if token.type == "image":
             out.append(Reference("image", str(token.attrGet("src") or ""), chapter.source, line))
         elif token.type == "link_open":
@@ -85,8 +92,8 @@ def origins(book: Book, stylesheet: str) -> dict[str, str]:
     for chapter in book.chapters:
         for ref in chapter_references(chapter):
             if ref.kind == "image":
-                url = ref.target if urlsplit(ref.target).scheme else f"chapters/{ref.target}"
-                found.setdefault(urljoin(base, url), chapter.source)
+                found.setdefault(urljoin(base, image_src(ref.target)), chapter.source)
+                found.setdefault(urljoin(base, ref.target), chapter.source)  # raw HTML
     for ref in css_references(book.root, stylesheet):
         url = urljoin(urljoin(base, ref.source), ref.target)
         found.setdefault(url, ref.source)
