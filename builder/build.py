@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.config import load_config
-from builder.content import load_book
-from builder.editions import apply_edition, select_chapters
 from builder.errors import Diagnostic
 from builder.model import Book
 
@@ -28,6 +26,7 @@ class Options:
     n_up: int = 1
     check: bool = False
     allow_network: bool = False
+    no_cache: bool = False
 
     def pdf_options(self):
         from builder.pdf import PdfOptions
@@ -45,15 +44,20 @@ class Written:
     pages: int | None = None
     files: int | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    inputs: tuple[Path, ...] = ()
+    cached: bool = False
 
 
-def load(options: Options) -> Book:
-    """Read and parse the project once; editions and selections are transforms of the Book."""
-    config = load_config(options.project, paper=options.paper)
-    return load_book(config)
+def load_book(config):
+    """Read and parse every chapter (imported here: a cache hit never needs Markdown)."""
+    from builder.content import load_book as read
+
+    return read(config)
 
 
 def prepare(book: Book, options: Options) -> Book:
+    from builder.editions import apply_edition, select_chapters
+
     return select_chapters(apply_edition(book, options.edition), options.chapters)
 
 
@@ -84,7 +88,7 @@ def _pdf(book: Book, options: Options, output: Path | None = None) -> Written:
 
     path = output or options.output or default_path(book, "pdf", options)
     result = write_pdf(book, path, options.pdf_options(), emit_html=options.emit_html)
-    return Written(result.path, result.pages, None, result.diagnostics)
+    return Written(result.path, result.pages, None, result.diagnostics, result.inputs)
 
 
 def _handout(book: Book, options: Options, output: Path | None = None) -> Written:
@@ -92,7 +96,7 @@ def _handout(book: Book, options: Options, output: Path | None = None) -> Writte
 
     path = output or options.output or default_path(book, "handout", options)
     result = write_handout(book, path, options.pdf_options(), options.chapters)
-    return Written(result.path, result.pages, None, result.diagnostics)
+    return Written(result.path, result.pages, None, result.diagnostics, result.inputs)
 
 
 def _html(book: Book, options: Options, output: Path | None = None) -> Written:
@@ -109,34 +113,90 @@ def _epub(book: Book, options: Options, output: Path | None = None) -> Written:
 
     path = output or options.output or default_path(book, "epub", options)
     result = write_epub(book, path, strict=options.strict, check=options.check)
-    return Written(result.path, None, result.files, result.diagnostics)
+    return Written(result.path, None, result.files, result.diagnostics, result.inputs)
 
 
 WRITERS = {"pdf": _pdf, "handout": _handout, "html": _html, "epub": _epub}
 
 
-def build(kind: str, options: Options) -> Written:
-    """Build one output (the `pdf`, `handout`, `html` and `epub` commands)."""
-    from builder.files import update_sums
+CACHEABLE = ("pdf", "handout", "epub")
 
-    book = prepare(load(options), options)
-    written = WRITERS[kind](book, options)
-    update_sums(book.root / book.config.build.output_dir, [written.path])  # only if inside
+
+def _cacheable(kind: str, options: Options) -> bool:
+    return (
+        kind in CACHEABLE
+        and not options.no_cache
+        and options.emit_html is None
+        and not options.check
+        and not options.allow_network  # what a server sends is not ours to fingerprint
+    )
+
+
+def _from_cache(folder: Path, root: Path, kind: str, options: Options) -> Written | None:
+    from builder import cache
+
+    if not _cacheable(kind, options):
+        return None
+    record = cache.lookup(folder, root, kind, options)
+    if record is None:
+        return None
+    return Written(Path(record["shown"]), record.get("pages"), record.get("files"), cached=True)
+
+
+def _to_cache(folder: Path, root: Path, kind: str, options: Options, written: Written) -> None:
+    from builder import cache
+
+    if _cacheable(kind, options) and not written.diagnostics:
+        cache.store(
+            folder,
+            root,
+            kind,
+            options,
+            written.path,
+            written.inputs,
+            shown=str(written.path),
+            pages=written.pages,
+            files=written.files,
+        )
+
+
+def build(kind: str, options: Options) -> Written:
+    """Build one output (the `pdf`, `handout`, `html` and `epub` commands), or reuse it when
+    nothing it is made from has changed."""
+    from builder.files import output_folder, update_sums
+
+    config = load_config(options.project, paper=options.paper)
+    folder = output_folder(config.root, config.build.output_dir)
+    written = _from_cache(folder, config.root, kind, options)
+    if written is None:
+        book = prepare(load_book(config), options)
+        written = WRITERS[kind](book, options)
+        _to_cache(folder, config.root, kind, options, written)
+    update_sums(folder, [written.path])
     return written
 
 
 def build_all(options: Options) -> list[Written]:
-    """Every output in one run: the chapters are read and parsed once, then each edition and
-    format is a transform and a render of that one Book."""
-    from builder.files import update_sums
+    """Every output in one run: the chapters are read and parsed once (and not at all when
+    every output can be reused), then each edition and format is a transform and a render."""
+    from builder.files import output_folder, update_sums
 
-    base = load(options)
-    default = prepare(base, options)
+    config = load_config(options.project, paper=options.paper)
+    folder = output_folder(config.root, config.build.output_dir)
     single = Options(**{**options.__dict__, "output": None, "emit_html": None})
     plain = Options(**{**single.__dict__, "booklet": False, "n_up": 1})
-    written = [_pdf(default, plain), _html(default, plain), _epub(default, plain)]
-    for name in base.config.editions:
-        edition = prepare(base, Options(**{**single.__dict__, "edition": name}))
-        written.append(_handout(edition, Options(**{**single.__dict__, "edition": name})))
-    update_sums(base.root / base.config.build.output_dir, [w.path for w in written])
+    jobs = [("pdf", plain), ("html", plain), ("epub", plain)]
+    jobs += [
+        ("handout", Options(**{**single.__dict__, "edition": name})) for name in config.editions
+    ]
+    base: Book | None = None
+    written = []
+    for kind, job in jobs:
+        done = _from_cache(folder, config.root, kind, job)
+        if done is None:
+            base = base or load_book(config)
+            done = WRITERS[kind](prepare(base, job), job)
+            _to_cache(folder, config.root, kind, job, done)
+        written.append(done)
+    update_sums(folder, [w.path for w in written])
     return written

@@ -64,9 +64,16 @@ network_option = click.option(
     is_flag=True,
     help="Let styles and images load over http(s) (public addresses only). Off by default.",
 )
+cache_option = click.option(
+    "--no-cache", is_flag=True, help="Rebuild even if nothing has changed since the last build."
+)
 nup_option = click.option(
     "--n-up", type=click.Choice(["1", "2", "4"]), default="1", help="Pages per sheet side."
 )
+
+
+def _up_to_date(written) -> str:
+    return ", up to date" if written.cached else ""
 
 
 def _report(diagnostics) -> None:
@@ -114,6 +121,7 @@ def main() -> None:
     help="Also write the HTML the PDF is rendered from, to open in a browser.",
 )
 @network_option
+@cache_option
 @strict_option
 def pdf(
     project,
@@ -126,6 +134,7 @@ def pdf(
     n_up,
     emit_html,
     allow_network,
+    no_cache,
     strict,
 ):
     """Build the print PDF: cover, contents, chapters, running heads, footnotes, bookmarks."""
@@ -145,10 +154,11 @@ def pdf(
             booklet=booklet,
             n_up=_check_imposition(booklet, n_up),
             allow_network=allow_network,
+            no_cache=no_cache,
         ),
     )
     _report(written.diagnostics)
-    click.echo(f"{written.path} ({written.pages} pages)")
+    click.echo(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
 
 
 @main.command()
@@ -161,9 +171,20 @@ def pdf(
 @booklet_option
 @nup_option
 @network_option
+@cache_option
 @strict_option
 def handout(
-    project, output, paper, edition, chapters, pdf_variant, booklet, n_up, allow_network, strict
+    project,
+    output,
+    paper,
+    edition,
+    chapters,
+    pdf_variant,
+    booklet,
+    n_up,
+    allow_network,
+    no_cache,
+    strict,
 ):
     """Build a compact classroom handout: key points, text, timeline, key terms, questions."""
     from builder.build import Options, build
@@ -181,10 +202,11 @@ def handout(
             booklet=booklet,
             n_up=_check_imposition(booklet, n_up),
             allow_network=allow_network,
+            no_cache=no_cache,
         ),
     )
     _report(written.diagnostics)
-    click.echo(f"{written.path} ({written.pages} pages)")
+    click.echo(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
 
 
 @main.command()
@@ -216,8 +238,9 @@ def html(project, output, edition, chapters, strict):
 @edition_option
 @chapters_option
 @click.option("--check", is_flag=True, help="Validate the EPUB with EPUBCheck (needs Java).")
+@cache_option
 @strict_option
-def epub(project, output, edition, chapters, check, strict):
+def epub(project, output, edition, chapters, check, no_cache, strict):
     """Write an EPUB 3 ebook; --check validates it with EPUBCheck before it is kept."""
     from builder.build import Options, build
 
@@ -230,10 +253,11 @@ def epub(project, output, edition, chapters, check, strict):
             edition=edition,
             chapters=chapters,
             check=check,
+            no_cache=no_cache,
         ),
     )
     _report(written.diagnostics)
-    click.echo(f"{written.path} ({written.files} files)")
+    click.echo(f"{written.path} ({written.files} files{_up_to_date(written)})")
     if check:
         click.echo("EPUBCheck: no errors or warnings")
 
@@ -264,8 +288,9 @@ def check(project, strict):
 @nup_option
 @click.option("--check", is_flag=True, help="Validate the EPUB with EPUBCheck.")
 @network_option
+@cache_option
 @strict_option
-def all_(project, paper, pdf_variant, booklet, n_up, check, allow_network, strict):
+def all_(project, paper, pdf_variant, booklet, n_up, check, allow_network, no_cache, strict):
     """Build every output in one run: PDF, HTML, EPUB, and a handout for each edition."""
     from builder.build import Options, build_all
 
@@ -279,6 +304,7 @@ def all_(project, paper, pdf_variant, booklet, n_up, check, allow_network, stric
             n_up=_check_imposition(booklet, n_up),
             check=check,
             allow_network=allow_network,
+            no_cache=no_cache,
         )
     )
     for item in written:

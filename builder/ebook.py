@@ -69,6 +69,7 @@ class Ebook:
     items: list[Item]
     spine: list[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    inputs: tuple[Path, ...] = ()
 
     def item(self, href: str) -> Item:
         return next(i for i in self.items if i.href == href)
@@ -150,7 +151,8 @@ def build_ebook(book: Book) -> Ebook:
         raise
     spine = [COVER_PAGE, START_PAGE, *files.values()]
     ids = {i.href: i.id for i in items}
-    return Ebook(items, [ids[s] for s in spine], diagnostics)
+    served = tuple(dict.fromkeys(resources.served))
+    return Ebook(items, [ids[s] for s in spine], diagnostics, served)
 
 
 def _drop_dangling_links(

@@ -27,6 +27,7 @@ class EbookResult:
     path: Path
     files: int
     diagnostics: list[Diagnostic]
+    inputs: tuple[Path, ...] = ()
 
 
 def write_html(book: Book, folder: Path, strict: bool = False) -> EbookResult:
@@ -45,7 +46,7 @@ def write_html(book: Book, folder: Path, strict: bool = False) -> EbookResult:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return EbookResult(folder, len(ebook.items), ebook.diagnostics)
+    return EbookResult(folder, len(ebook.items), ebook.diagnostics, ebook.inputs)
 
 
 def _swap_folder(new: Path, folder: Path) -> None:
@@ -99,7 +100,7 @@ def write_epub(book: Book, output: Path, strict: bool = False, check: bool = Fal
             handle.flush()
             found = run_epubcheck(Path(handle.name), shown=output.name)
             fail_on(found, strict, "EPUBCheck")
-    return EbookResult(output, len(ebook.items), ebook.diagnostics + found)
+    return EbookResult(output, len(ebook.items), ebook.diagnostics + found, ebook.inputs)
 
 
 def run_epubcheck(path: Path, shown: str | None = None) -> list[Diagnostic]:

@@ -23,6 +23,7 @@ class PdfResult:
     path: Path
     pages: int
     diagnostics: list[Diagnostic]
+    inputs: tuple[Path, ...] = ()  # every file the renderer loaded, for the cache
 
 
 class _Collector(logging.Handler):
@@ -147,9 +148,15 @@ def limits(max_pages: int, seconds: float) -> Iterator[_Limits]:
         logger.propagate = saved[1]
 
 
-def render_pdf(
-    book: Book, html: str, options: PdfOptions, stylesheet: str = ""
-) -> tuple[bytes, int, list[Diagnostic]]:
+@dataclass(frozen=True)
+class Rendered:
+    data: bytes
+    pages: int
+    diagnostics: list[Diagnostic]
+    inputs: tuple[Path, ...]
+
+
+def render_pdf(book: Book, html: str, options: PdfOptions, stylesheet: str = "") -> Rendered:
     """HTML -> PDF bytes with WeasyPrint, every resource through the project's gatekeeper,
     within the configured page and time limits."""
     import weasyprint
@@ -198,7 +205,7 @@ def render_pdf(
 
         paper = PAPER_POINTS[book.config.build.paper]
         data = booklet(data, paper) if options.booklet else n_up(data, options.n_up)
-    return data, pages, diagnostics
+    return Rendered(data, pages, diagnostics, tuple(dict.fromkeys(resources.served)))
 
 
 def write_pdf(
@@ -213,9 +220,9 @@ def write_pdf(
         files.write_text(
             emit_html, render_print(book, html_dir=emit_html.parent, booklet=options.booklet)
         )
-    data, pages, diagnostics = render_pdf(book, html, options)
-    files.write_bytes(output, data)
-    return PdfResult(output, pages, diagnostics)
+    done = render_pdf(book, html, options)
+    files.write_bytes(output, done.data)
+    return PdfResult(output, done.pages, done.diagnostics, done.inputs)
 
 
 def _identifier(book: Book) -> bytes:
