@@ -52,9 +52,11 @@ def test_failed_build_keeps_previous_output(project: Project) -> None:
     assert_clean_error(project.build("pdf"), names="chapters/01-first.md")
     assert out.read_bytes() == before
     assert sorted(p.name for p in (project.root / "build").iterdir()) == [
+        ".cache",
         "SHA256SUMS",
         "fixture-book.pdf",
     ]
+    assert not [p for p in (project.root / "build").rglob("*") if ".tmp" in p.name]
 
 
 def test_output_may_not_overwrite_a_source(project: Project) -> None:

@@ -19,7 +19,7 @@ PDF = Path("build/fixture-book.pdf")
 
 
 def no_temporaries(folder: Path) -> bool:
-    return not [p for p in folder.iterdir() if p.name.startswith(".")]
+    return not [p for p in folder.rglob("*") if ".tmp" in p.name]
 
 
 @pytest.fixture
@@ -45,13 +45,14 @@ def test_disk_full_keeps_the_old_output(built, monkeypatch) -> None:
 
 def test_ctrl_c_keeps_the_old_output(built, monkeypatch) -> None:
     project, before = built
+    project.write("chapters/01-first.md", "---\ntitle: Changed\n---\n\nNew text.\n")
 
     def interrupted(fd):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(files.os, "fsync", interrupted)
     result = project.build("pdf")
-    assert result.exit_code != 0
+    assert result.exit_code != 0 and "Aborted" in result.output
     assert (project.root / PDF).read_bytes() == before
     assert no_temporaries(project.root / "build")
 

@@ -501,4 +501,4 @@ def test_hostile_project(case: Case, tmp_path: Path, server: str) -> None:
     after = _snapshot(tmp_path, [out_dir])
     assert after == before
     if case.code != 0 and out_dir.exists():  # a failed build leaves no temporary files
-        assert not [p for p in out_dir.rglob("*") if ".tmp" in p.name or p.name.startswith(".")]
+        assert not [p for p in out_dir.rglob("*") if ".tmp" in p.name]
