@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +51,8 @@ class BuildError(click.ClickException):
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """A hint naming the nearest known word, or listing the known ones."""
+    import difflib
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"

@@ -284,12 +284,16 @@ def balance(html: str) -> str:
     return inner[len("<div>") : -len("</div>")]
 
 
-def sanitize(html: str) -> str:
-    """Chapters come from other people: keep the document's structure, drop scripts and the rest."""
+def sanitize(html: str, raw: bool = True) -> str:
+    """Chapters come from other people: keep the document's structure, drop scripts and the rest.
+
+    `raw` says whether the Markdown held raw HTML; without it, our own renderer's output is
+    already balanced and the lxml pass is skipped.
+    """
     import nh3
 
     return nh3.clean(
-        balance(html),
+        balance(html) if raw else html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -318,11 +322,14 @@ def render(
         for child in token.children or []
         if child.type == "footnote_ref"
     }
+    raw = any(
+        t.type in ("html_block", "html_inline") for t in tokens
+    ) or any(c.type == "html_inline" for t in tokens for c in t.children or [])
     notes = {
-        i: sanitize(html)
+        i: sanitize(html, raw)
         for i, html in footnote_bodies(tokens, render_env).items()
         if i in referenced  # a note whose call was in a removed teacher block goes too
     }
     render_env["_render"]["notes"] = notes
     html = md.renderer.render(body, md.options, render_env)
-    return sanitize(html), notes
+    return sanitize(html, raw), notes
