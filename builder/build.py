@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from builder import progress
 from builder.config import load_config
 from builder.errors import Diagnostic
 from builder.model import Book
@@ -169,9 +170,13 @@ def build(kind: str, options: Options) -> Written:
     folder = output_folder(config.root, config.build.output_dir)
     written = _from_cache(folder, config.root, kind, options)
     if written is None:
+        progress.current.stage("reading chapters")
         book = prepare(load_book(config), options)
+        progress.current.stage(f"building {kind}")
         written = WRITERS[kind](book, options)
         _to_cache(folder, config.root, kind, options, written)
+    progress.current.stage("done")
+    progress.current.clear()
     update_sums(folder, [written.path])
     return written
 
@@ -194,9 +199,13 @@ def build_all(options: Options) -> list[Written]:
     for kind, job in jobs:
         done = _from_cache(folder, config.root, kind, job)
         if done is None:
-            base = base or load_book(config)
+            if base is None:
+                progress.current.stage("reading chapters")
+                base = load_book(config)
+            progress.current.stage(f"building {kind} ({job.edition})")
             done = WRITERS[kind](prepare(base, job), job)
             _to_cache(folder, config.root, kind, job, done)
         written.append(done)
     update_sums(folder, [w.path for w in written])
+    progress.current.clear()
     return written

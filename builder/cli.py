@@ -77,8 +77,18 @@ def _up_to_date(written) -> str:
 
 
 def _report(diagnostics) -> None:
+    from builder.progress import color, styled
+
     for diagnostic in diagnostics:
-        click.echo(diagnostic.format(), err=True)
+        click.echo(styled(diagnostic.format(), diagnostic.level), err=True, color=color())
+
+
+def _done(text: str) -> None:
+    """The closing line (what was written); --quiet leaves it out."""
+    from builder import progress
+
+    if not progress.current.quiet:
+        click.echo(text)
 
 
 def _check_imposition(booklet: bool, n_up: str) -> int:
@@ -100,9 +110,17 @@ def _stop_on_sigterm() -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="build-report")
-def main() -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print each stage of a build with its time.")
+def main(quiet: bool, verbose: bool) -> None:
     """Build a printable briefing (PDF), EPUB-ready HTML, an EPUB 3 and classroom handouts
-    from Markdown chapters."""
+    from Markdown chapters.
+
+    Shell completion: eval "$(_BUILD_REPORT_COMPLETE=bash_source build-report)" in ~/.bashrc
+    (zsh_source and fish_source for zsh and fish)."""
+    from builder import progress
+
+    progress.configure(quiet, verbose)
     _stop_on_sigterm()
 
 
@@ -158,7 +176,7 @@ def pdf(
         ),
     )
     _report(written.diagnostics)
-    click.echo(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
+    _done(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
 
 
 @main.command()
@@ -206,7 +224,7 @@ def handout(
         ),
     )
     _report(written.diagnostics)
-    click.echo(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
+    _done(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
 
 
 @main.command()
@@ -229,7 +247,7 @@ def html(project, output, edition, chapters, strict):
         Options(project=project, output=output, strict=strict, edition=edition, chapters=chapters),
     )
     _report(written.diagnostics)
-    click.echo(f"{written.path}/ ({written.files} files; open index.xhtml)")
+    _done(f"{written.path}/ ({written.files} files; open index.xhtml)")
 
 
 @main.command()
@@ -257,9 +275,9 @@ def epub(project, output, edition, chapters, check, no_cache, strict):
         ),
     )
     _report(written.diagnostics)
-    click.echo(f"{written.path} ({written.files} files{_up_to_date(written)})")
+    _done(f"{written.path} ({written.files} files{_up_to_date(written)})")
     if check:
-        click.echo("EPUBCheck: no errors or warnings")
+        _done("EPUBCheck: no errors or warnings")
 
 
 @main.command()
@@ -271,8 +289,10 @@ def check(project, strict):
     from builder.check import run_check
 
     found = run_check(project)
+    from builder.progress import color, styled
+
     for diagnostic in found:
-        click.echo(diagnostic.format())
+        click.echo(styled(diagnostic.format(), diagnostic.level), color=color())
     errors = sum(1 for d in found if d.level == "error")
     warnings = len(found) - errors
     click.echo(f"check: {errors} error(s), {warnings} warning(s)", err=True)
@@ -309,7 +329,10 @@ def all_(project, paper, pdf_variant, booklet, n_up, check, allow_network, no_ca
     )
     for item in written:
         _report(item.diagnostics)
-    _summary(written, project)
+    from builder import progress
+
+    if not progress.current.quiet:
+        _summary(written, project)
 
 
 def _summary(written, project: Path) -> None:
@@ -342,3 +365,91 @@ def _size(n: int) -> str:
     if n < 1024**2:
         return f"{n / 1024:.1f} KiB"
     return f"{n / 1024**2:.1f} MiB"
+
+
+@main.command()
+@project_option
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default 8765, or a free one)."
+)
+@click.option(
+    "--print",
+    "print_mode",
+    is_flag=True,
+    help="Serve the print layout (the PDF's HTML and print CSS).",
+)
+@edition_option
+def preview(project, port, print_mode, edition):
+    """Serve the book on 127.0.0.1, rebuild on every change and reload the open page."""
+    from builder.preview import serve
+
+    serve(project, port, print_mode, edition)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--title", default="A New Briefing", show_default=True, help="The report's title.")
+@click.option("--author", default="Author", show_default=True, help="The report's author.")
+def init(folder, title, author):
+    """Create a new project (report.toml, two sample chapters, the default styles) that builds
+    as it is."""
+    from builder.authoring import init_project
+
+    init_project(folder, title, author)
+    _done(f"created {folder}/ - now run: build-report pdf -C {folder}")
+
+
+@main.command()
+@click.argument("title")
+@project_option
+def new(title, project):
+    """Add the next numbered chapter file, with its front matter."""
+    from builder.authoring import new_chapter
+
+    path = new_chapter(project, title)
+    _done(str(path))
+
+
+@main.command()
+@project_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
+def stats(project, as_json):
+    """Words, reading time, footnotes and images per chapter and in total; pages in the last PDF."""
+    from builder.authoring import book_stats
+
+    result = book_stats(project)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    rows = [("#", "chapter", "words", "minutes", "notes", "images")]
+    for ch in result.chapters:
+        rows.append(
+            (
+                str(ch.number),
+                ch.title,
+                str(ch.words),
+                str(ch.reading_minutes),
+                str(ch.footnotes),
+                str(ch.images),
+            )
+        )
+    rows.append(
+        (
+            "",
+            "total",
+            str(result.words),
+            str(result.reading_minutes),
+            str(result.footnotes),
+            str(result.images),
+        )
+    )
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    for row in rows:
+        cells = [row[1].ljust(widths[1])] + [row[i].rjust(widths[i]) for i in (2, 3, 4, 5)]
+        click.echo(f"{row[0].rjust(widths[0])}  " + "  ".join(cells))
+    if result.pdf_pages is not None:
+        click.echo(f"{result.pdf}: {result.pdf_pages} pages")
+    else:
+        click.echo("no PDF built yet (build-report pdf)")

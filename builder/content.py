@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from builder import progress
 from builder.config import Config, slugify
 from builder.errors import BuildError, did_you_mean
 from builder.markup import parse
@@ -349,5 +350,6 @@ def load_book(config: Config) -> Book:
             slug = f"{base}-{n}"
         used.add(slug)
         shown = f"{CHAPTERS_DIR}/{path.name}"
+        progress.current.stage(f"reading {shown}")
         chapters.append(load_chapter(path, number, slug, shown))
     return Book(config=config, chapters=tuple(chapters), created=build_clock())

@@ -322,9 +322,9 @@ def render(
         for child in token.children or []
         if child.type == "footnote_ref"
     }
-    raw = any(
-        t.type in ("html_block", "html_inline") for t in tokens
-    ) or any(c.type == "html_inline" for t in tokens for c in t.children or [])
+    raw = any(t.type in ("html_block", "html_inline") for t in tokens) or any(
+        c.type == "html_inline" for t in tokens for c in t.children or []
+    )
     notes = {
         i: sanitize(html, raw)
         for i, html in footnote_bodies(tokens, render_env).items()

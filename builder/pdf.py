@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder import files
+from builder import files, progress
 from builder.config import PAPER_POINTS
 from builder.errors import BuildError, Diagnostic
 from builder.model import Book
@@ -124,6 +124,8 @@ class _Limits(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         found = re.search(r"Page (\d+)", record.getMessage())
+        if found:
+            progress.current.page(int(found.group(1)))
         if found and int(found.group(1)) > self.max_pages:
             self.why = f"the layout passed {self.max_pages} pages"
             raise _LimitReached(self.why)
@@ -220,7 +222,9 @@ def write_pdf(
         files.write_text(
             emit_html, render_print(book, html_dir=emit_html.parent, booklet=options.booklet)
         )
+    progress.current.stage("laying out")
     done = render_pdf(book, html, options)
+    progress.current.stage("writing")
     files.write_bytes(output, done.data)
     return PdfResult(output, done.pages, done.diagnostics, done.inputs)
 
