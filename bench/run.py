@@ -31,10 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
-FLOOR = (
-    "import sys, weasyprint; "
-    "weasyprint.HTML(filename=sys.argv[1]).write_pdf(sys.argv[2])"
-)
+FLOOR = "import sys, weasyprint; weasyprint.HTML(filename=sys.argv[1]).write_pdf(sys.argv[2])"
 
 
 def make_project(scale: int, folder: Path) -> Path:
@@ -86,30 +83,54 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
     root = make_project(scale, folder)
     html = root / "print.html"
     subprocess.run(
-        [PY, "-m", "builder", "pdf", "-C", str(root), "-o", str(root / "warm.pdf"),
-         "--emit-html", str(html), "--no-cache"],
-        check=True, capture_output=True,
+        [
+            PY,
+            "-m",
+            "builder",
+            "pdf",
+            "-C",
+            str(root),
+            "-o",
+            str(root / "warm.pdf"),
+            "--emit-html",
+            str(html),
+            "--no-cache",
+        ],
+        check=True,
+        capture_output=True,
     )
     sides: dict[str, list[tuple[float, int]]] = {"build-report": [], "weasyprint": [], "pandoc": []}
     pandoc = find_pandoc()
     chapters = sorted(str(p) for p in (root / "chapters").glob("*.md"))
     for _ in range(runs):
-        sides["build-report"].append(measure(
-            [PY, "-m", "builder", "pdf", "--no-cache", "-C", str(root), "-o", "a.pdf"], root))
+        sides["build-report"].append(
+            measure(
+                [PY, "-m", "builder", "pdf", "--no-cache", "-C", str(root), "-o", "a.pdf"], root
+            )
+        )
         sides["weasyprint"].append(measure([PY, "-c", FLOOR, str(html), "b.pdf"], root))
         if pandoc:
-            sides["pandoc"].append(measure(
-                [pandoc, *chapters, "--pdf-engine=weasyprint", "-o", "c.pdf"], root))
+            sides["pandoc"].append(
+                measure([pandoc, *chapters, "--pdf-engine=weasyprint", "-o", "c.pdf"], root)
+            )
     # the cache: an unchanged project, built again
-    subprocess.run([PY, "-m", "builder", "pdf", "-C", str(root), "-o", "a.pdf"],
-                   cwd=root, check=True, capture_output=True)
-    cached = [measure([PY, "-m", "builder", "pdf", "-C", str(root), "-o", "a.pdf"], root)
-              for _ in range(runs)]
+    subprocess.run(
+        [PY, "-m", "builder", "pdf", "-C", str(root), "-o", "a.pdf"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    cached = [
+        measure([PY, "-m", "builder", "pdf", "-C", str(root), "-o", "a.pdf"], root)
+        for _ in range(runs)
+    ]
     result = {"scale": scale, "pages": pages(root / "a.pdf"), "cached": cached}
     for name, values in sides.items():
         if values:
-            result[name] = (statistics.median(v[0] for v in values),
-                            statistics.median(v[1] for v in values))
+            result[name] = (
+                statistics.median(v[0] for v in values),
+                statistics.median(v[1] for v in values),
+            )
     return result
 
 

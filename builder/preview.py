@@ -32,6 +32,8 @@ RELOAD_SCRIPT = (
 def reload_script(version: int) -> str:
     """The script knows the version of the page it is in, so no change can slip past it."""
     return RELOAD_SCRIPT.replace("VERSION", str(version))
+
+
 DEFAULT_PORT = 8765
 
 

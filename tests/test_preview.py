@@ -19,7 +19,9 @@ from tests.conftest import Project
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
 if not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"):
-    pytest.skip("chromium and chromedriver are installed by scripts/system-deps.sh", allow_module_level=True)
+    pytest.skip(
+        "chromium and chromedriver are installed by scripts/system-deps.sh", allow_module_level=True
+    )
 
 
 def free_port() -> int:
@@ -101,9 +103,19 @@ def test_errors_show_in_the_page_and_the_server_keeps_running(
 def test_print_mode_serves_the_print_layout(project: Project) -> None:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "builder", "preview", "--print", "-C", str(project.root),
-         "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "builder",
+            "preview",
+            "--print",
+            "-C",
+            str(project.root),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 30
