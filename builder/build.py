@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from builder import progress
@@ -33,7 +33,11 @@ class Options:
         from builder.pdf import PdfOptions
 
         return PdfOptions(
-            self.pdf_variant, self.booklet, self.n_up, self.strict, self.allow_network
+            pdf_variant=self.pdf_variant,
+            booklet=self.booklet,
+            n_up=self.n_up,
+            strict=self.strict,
+            allow_network=self.allow_network,
         )
 
 
@@ -188,12 +192,10 @@ def build_all(options: Options) -> list[Written]:
 
     config = load_config(options.project, paper=options.paper)
     folder = output_folder(config.root, config.build.output_dir)
-    single = Options(**{**options.__dict__, "output": None, "emit_html": None})
-    plain = Options(**{**single.__dict__, "booklet": False, "n_up": 1})
+    single = replace(options, output=None, emit_html=None)
+    plain = replace(single, booklet=False, n_up=1)
     jobs = [("pdf", plain), ("html", plain), ("epub", plain)]
-    jobs += [
-        ("handout", Options(**{**single.__dict__, "edition": name})) for name in config.editions
-    ]
+    jobs += [("handout", replace(single, edition=name)) for name in config.editions]
     base: Book | None = None
     written = []
     for kind, job in jobs:
