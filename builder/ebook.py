@@ -24,7 +24,7 @@ from builder.markup import EPUB
 from builder.model import Book
 from builder.references import css_references
 from builder.render import has_editorial, render_chapters, render_template
-from builder.resources import ProjectResources
+from builder.resources import ProjectResources, svg_references
 from builder.xhtml import XHTML_NS, finish_document, fragment_to_xhtml
 
 START_PAGE = "index.xhtml"
@@ -248,6 +248,12 @@ def _images(
                 url = (book.root.resolve() / href).as_uri()
                 resources.origins.setdefault(url, shown)
                 body, _ = resources.read(url)
+                if href.lower().endswith(".svg") and svg_references(body):
+                    raise BuildError(
+                        href,
+                        f"this SVG image refers to {svg_references(body)[0]}",
+                        "embed what it needs in the SVG itself (EPUB images stand alone)",
+                    )
                 found[href] = Item(href, body)
             if not img.get("alt"):
                 diagnostics.append(

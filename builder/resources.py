@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import mimetypes
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -16,6 +17,18 @@ from urllib.request import url2pathname
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
 NETWORK_TIMEOUT = 10
 MAX_REDIRECTS = 5
+
+
+SVG_REF = re.compile(rb"""(?:href|src)\s*=\s*["']([^"'#][^"']*)["']""", re.IGNORECASE)
+
+
+def svg_references(data: bytes) -> list[str]:
+    """What an SVG file points at (images, stylesheets, fonts), fragments aside."""
+    refs = [m.decode("utf-8", "replace") for m in SVG_REF.findall(data)]
+    refs += [
+        m.decode("utf-8", "replace") for m in re.findall(rb"url\(\s*['\"]?([^'\")#][^'\")]*)", data)
+    ]
+    return [r for r in refs if not r.startswith("data:")]
 
 
 @dataclass
@@ -81,7 +94,12 @@ class ProjectResources:
         real = self.check(url)
         self.served.append(real)
         mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
-        return real.read_bytes(), mime
+        data = real.read_bytes()
+        if real.suffix.lower() == ".svg":  # an SVG image loads resources of its own
+            shown = str(real.relative_to(self.root))
+            for ref in svg_references(data):
+                self.origins.setdefault(urljoin(url, ref), shown)
+        return data, mime
 
     def _download(self, url: str) -> tuple[bytes, str]:
         if not self.allow_network:

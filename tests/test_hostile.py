@@ -369,6 +369,45 @@ CASES = [
         1,
         "chapters/01-first.md",
     ),
+    Case(
+        "svg-image-loads-network-and-outside",
+        lambda c: (
+            (c.book.root / "chapters" / "evil.svg").write_text(
+                '<svg xmlns="http://www.w3.org/2000/svg" '
+                'xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">'
+                f'<image xlink:href="{c.url}/svg.png" width="5" height="5"/>'
+                '<image href="../../outside/canary.png" width="5" height="5"/></svg>'
+            ),
+            c.chapter("![an SVG](evil.svg)"),
+        ),
+        1,
+        "chapters/evil.svg",
+    ),
+    Case(
+        "epub-svg-with-references",
+        lambda c: (
+            (c.book.root / "chapters" / "evil.svg").write_text(
+                '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                '<image href="../../outside/canary.png" width="5" height="5"/></svg>'
+            ),
+            c.chapter("![an SVG](evil.svg)"),
+        ),
+        1,
+        "chapters/evil.svg",
+        "epub",
+    ),
+    Case(
+        "svg-image-self-contained-is-fine",
+        lambda c: (
+            (c.book.root / "chapters" / "ok.svg").write_text(
+                '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                '<rect width="10" height="10" fill="#123"/></svg>'
+            ),
+            c.chapter("![a square](ok.svg)"),
+        ),
+        0,
+        None,
+    ),
     # paths and symbolic links
     Case(
         "chapter-symlink-outside",
