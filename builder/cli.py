@@ -9,13 +9,6 @@ import click
 
 from builder import __version__
 
-
-def _options(function, *decorators):
-    for decorator in reversed(decorators):
-        function = decorator(function)
-    return function
-
-
 project_option = click.option(
     "-C",
     "--project",
@@ -124,107 +117,62 @@ def main(quiet: bool, verbose: bool) -> None:
     _stop_on_sigterm()
 
 
+def print_options(function):
+    """The options every PDF command shares (pdf, handout), declared once."""
+    for decorator in reversed(
+        [
+            project_option,
+            file_output,
+            paper_option,
+            edition_option,
+            chapters_option,
+            variant_option,
+            booklet_option,
+            nup_option,
+            network_option,
+            cache_option,
+            strict_option,
+        ]
+    ):
+        function = decorator(function)
+    return function
+
+
+def _options(**params):
+    """Click's parameters -> the plain Options object the build functions take."""
+    from builder.build import Options
+
+    if "n_up" in params:
+        params["n_up"] = _check_imposition(params.get("booklet", False), params["n_up"])
+    return Options(**params)
+
+
+def _pages_line(written) -> None:
+    _report(written.diagnostics)
+    _done(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
+
+
 @main.command()
-@project_option
-@file_output
-@paper_option
-@edition_option
-@chapters_option
-@variant_option
-@booklet_option
-@nup_option
+@print_options
 @click.option(
     "--emit-html",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the HTML the PDF is rendered from, to open in a browser.",
 )
-@network_option
-@cache_option
-@strict_option
-def pdf(
-    project,
-    output,
-    paper,
-    edition,
-    chapters,
-    pdf_variant,
-    booklet,
-    n_up,
-    emit_html,
-    allow_network,
-    no_cache,
-    strict,
-):
+def pdf(**params):
     """Build the print PDF: cover, contents, chapters, running heads, footnotes, bookmarks."""
-    from builder.build import Options, build
+    from builder.build import build
 
-    written = build(
-        "pdf",
-        Options(
-            project=project,
-            output=output,
-            paper=paper,
-            strict=strict,
-            emit_html=emit_html,
-            edition=edition,
-            chapters=chapters,
-            pdf_variant=pdf_variant,
-            booklet=booklet,
-            n_up=_check_imposition(booklet, n_up),
-            allow_network=allow_network,
-            no_cache=no_cache,
-        ),
-    )
-    _report(written.diagnostics)
-    _done(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
+    _pages_line(build("pdf", _options(**params)))
 
 
 @main.command()
-@project_option
-@file_output
-@paper_option
-@edition_option
-@chapters_option
-@variant_option
-@booklet_option
-@nup_option
-@network_option
-@cache_option
-@strict_option
-def handout(
-    project,
-    output,
-    paper,
-    edition,
-    chapters,
-    pdf_variant,
-    booklet,
-    n_up,
-    allow_network,
-    no_cache,
-    strict,
-):
+@print_options
+def handout(**params):
     """Build a compact classroom handout: key points, text, timeline, key terms, questions."""
-    from builder.build import Options, build
+    from builder.build import build
 
-    written = build(
-        "handout",
-        Options(
-            project=project,
-            output=output,
-            paper=paper,
-            strict=strict,
-            edition=edition,
-            chapters=chapters,
-            pdf_variant=pdf_variant,
-            booklet=booklet,
-            n_up=_check_imposition(booklet, n_up),
-            allow_network=allow_network,
-            no_cache=no_cache,
-        ),
-    )
-    _report(written.diagnostics)
-    _done(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
+    _pages_line(build("handout", _options(**params)))
 
 
 @main.command()
@@ -238,14 +186,11 @@ def handout(
 @edition_option
 @chapters_option
 @strict_option
-def html(project, output, edition, chapters, strict):
+def html(**params):
     """Write EPUB-ready XHTML: one document per chapter, nav, styles, fonts and images."""
-    from builder.build import Options, build
+    from builder.build import build
 
-    written = build(
-        "html",
-        Options(project=project, output=output, strict=strict, edition=edition, chapters=chapters),
-    )
+    written = build("html", _options(**params))
     _report(written.diagnostics)
     _done(f"{written.path}/ ({written.files} files; open index.xhtml)")
 
@@ -258,25 +203,14 @@ def html(project, output, edition, chapters, strict):
 @click.option("--check", is_flag=True, help="Validate the EPUB with EPUBCheck (needs Java).")
 @cache_option
 @strict_option
-def epub(project, output, edition, chapters, check, no_cache, strict):
+def epub(**params):
     """Write an EPUB 3 ebook; --check validates it with EPUBCheck before it is kept."""
-    from builder.build import Options, build
+    from builder.build import build
 
-    written = build(
-        "epub",
-        Options(
-            project=project,
-            output=output,
-            strict=strict,
-            edition=edition,
-            chapters=chapters,
-            check=check,
-            no_cache=no_cache,
-        ),
-    )
+    written = build("epub", _options(**params))
     _report(written.diagnostics)
     _done(f"{written.path} ({written.files} files{_up_to_date(written)})")
-    if check:
+    if params["check"]:
         _done("EPUBCheck: no errors or warnings")
 
 
@@ -310,29 +244,16 @@ def check(project, strict):
 @network_option
 @cache_option
 @strict_option
-def all_(project, paper, pdf_variant, booklet, n_up, check, allow_network, no_cache, strict):
+def all_(**params):
     """Build every output in one run: PDF, HTML, EPUB, and a handout for each edition."""
-    from builder.build import Options, build_all
+    from builder import progress
+    from builder.build import build_all
 
-    written = build_all(
-        Options(
-            project=project,
-            paper=paper,
-            strict=strict,
-            pdf_variant=pdf_variant,
-            booklet=booklet,
-            n_up=_check_imposition(booklet, n_up),
-            check=check,
-            allow_network=allow_network,
-            no_cache=no_cache,
-        )
-    )
+    written = build_all(_options(**params))
     for item in written:
         _report(item.diagnostics)
-    from builder import progress
-
     if not progress.current.quiet:
-        _summary(written, project)
+        _summary(written, params["project"])
 
 
 def _summary(written, project: Path) -> None:
