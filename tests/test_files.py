@@ -59,7 +59,7 @@ def test_ctrl_c_keeps_the_old_output(built, monkeypatch) -> None:
 
 def test_sigterm_keeps_the_old_output(built) -> None:
     project, before = built
-    text = "\n\n".join(f"Paragraph {n} " + "words " * 80 for n in range(600))
+    text = "\n\n".join(f"Paragraph {n} " + "words " * 80 for n in range(3000))
     project.write("chapters/01-first.md", "---\ntitle: Long\n---\n\n" + text + "\n")
     process = subprocess.Popen(
         [sys.executable, "-m", "builder", "pdf", "-C", str(project.root)],
