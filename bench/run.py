@@ -102,17 +102,18 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
     sides: dict[str, list[tuple[float, int]]] = {"build-report": [], "weasyprint": [], "pandoc": []}
     pandoc = find_pandoc()
     chapters = sorted(str(p) for p in (root / "chapters").glob("*.md"))
-    for _ in range(runs):
-        sides["build-report"].append(
-            measure(
-                [PY, "-m", "builder", "pdf", "--no-cache", "-C", str(root), "-o", "a.pdf"], root
-            )
-        )
-        sides["weasyprint"].append(measure([PY, "-c", FLOOR, str(html), "b.pdf"], root))
-        if pandoc:
-            sides["pandoc"].append(
-                measure([pandoc, *chapters, "--pdf-engine=weasyprint", "-o", "c.pdf"], root)
-            )
+    commands = {
+        "build-report": [PY, "-m", "builder", "pdf", "--no-cache", "-C", str(root), "-o", "a.pdf"],
+        "weasyprint": [PY, "-c", FLOOR, str(html), "b.pdf"],
+    }
+    if pandoc:
+        commands["pandoc"] = [pandoc, *chapters, "--pdf-engine=weasyprint", "-o", "c.pdf"]
+    for run in range(runs):
+        # Alternate the order, so that whatever the first process of a round pays (a cold
+        # file cache, a CPU still clocking up) falls on each side in turn.
+        order = list(commands) if run % 2 == 0 else list(reversed(commands))
+        for name in order:
+            sides[name].append(measure(commands[name], root))
     # the cache: an unchanged project, built again
     subprocess.run(
         [PY, "-m", "builder", "pdf", "-C", str(root), "-o", "a.pdf"],
