@@ -288,16 +288,12 @@ def _check_rules(sheet: str, rules) -> list[Diagnostic]:
             elif item.type == "declaration":
                 found += _check_declarations(sheet, None, [item])
             elif item.type == "error":
-                found.append(
-                    Diagnostic(
-                        sheet,
-                        item.source_line,
-                        item.source_column,
-                        "warning",
-                        f"CSS syntax error: {item.message}",
-                    )
-                )
+                found.append(_css_warning(sheet, item, f"CSS syntax error: {item.message}"))
     return found
+
+
+def _css_warning(sheet: str, node, message: str) -> Diagnostic:
+    return Diagnostic(sheet, node.source_line, node.source_column, "warning", message)
 
 
 def _check_declarations(sheet: str, content, items=None) -> list[Diagnostic]:
@@ -313,12 +309,6 @@ def _check_declarations(sheet: str, content, items=None) -> list[Diagnostic]:
         if name.startswith("--") or name.removeprefix("-weasy-") in KNOWN_PROPERTIES:
             continue
         found.append(
-            Diagnostic(
-                sheet,
-                item.source_line,
-                item.source_column,
-                "warning",
-                f"unknown property '{item.name}': WeasyPrint ignores it",
-            )
+            _css_warning(sheet, item, f"unknown property '{item.name}': WeasyPrint ignores it")
         )
     return found

@@ -17,6 +17,16 @@ REPO = Path(__file__).resolve().parent.parent
 # A copy of the source article (shared/seeds/000_6bc469fc83f73d2b.txt), the author's text.
 SEED = REPO / "tests" / "fixtures" / "source-article.txt"
 
+# The default briefing's chapters, in order: the six sections of the source article.
+TITLES = [
+    "Introduction",
+    "The Genesis of a Noteworthy Dynamic",
+    "Key Interactions and Encounters",
+    "Impacts on International Relations",
+    "Potential Future Trajectory",
+    "Conclusion",
+]
+
 MINIMAL_TOML = """\
 [report]
 title = "Fixture Book"
@@ -70,6 +80,20 @@ def assert_clean_error(result: Result, *, names: str, code: int = 1) -> str:
     assert len(lines) == 1, output
     assert names in lines[0], lines[0]
     return lines[0]
+
+
+def inflated(path: Path) -> bytes:
+    """A PDF's raw bytes plus every stream inflated: what a search for leaked bytes must read."""
+    import contextlib
+    import zlib
+
+    raw = path.read_bytes()
+    chunks = [raw]
+    for match in re.finditer(rb"stream\r?\n", raw):
+        chunk = raw[match.end() : raw.find(b"endstream", match.end())]
+        with contextlib.suppress(zlib.error):
+            chunks.append(zlib.decompressobj().decompress(chunk))
+    return b"".join(chunks)
 
 
 def normalize(text: str) -> str:

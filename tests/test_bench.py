@@ -12,9 +12,20 @@ from tests.conftest import REPO
 def test_bench_runs_at_x1(tmp_path: Path) -> None:
     out = tmp_path / "BENCH.md"
     done = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "run.py"), "--scales", "1", "--runs", "1",
-         "--out", str(out)],
-        capture_output=True, text=True, check=False, timeout=600,
+        [
+            sys.executable,
+            str(REPO / "bench" / "run.py"),
+            "--scales",
+            "1",
+            "--runs",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     table = out.read_text()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import re
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
@@ -13,7 +10,7 @@ from pypdf import PdfReader
 
 from builder.editions import parse_selection
 from builder.errors import BuildError
-from tests.conftest import Project, assert_clean_error
+from tests.conftest import Project, assert_clean_error, inflated
 
 SECRETS = [
     "Suggested answer alpha",
@@ -92,22 +89,11 @@ def test_student_builds_contain_no_teacher_material(lesson: Project) -> None:
     assert "Plain question?" in texts["handout"]
 
 
-def decompressed_streams(path: Path) -> bytes:
-    """Every stream of a PDF, inflated where it is deflated, plus the raw bytes."""
-    raw = path.read_bytes()
-    out = [raw]
-    for match in re.finditer(rb"stream\r?\n", raw):
-        chunk = raw[match.end() : raw.find(b"endstream", match.end())]
-        with contextlib.suppress(zlib.error):
-            out.append(zlib.decompressobj().decompress(chunk))
-    return b"".join(out)
-
-
 def test_student_pdf_streams_hold_no_teacher_text(lesson: Project) -> None:
     """Beyond text extraction: no stream of the student PDF, inflated, holds the secrets."""
     out = lesson.root / "s.pdf"
     assert lesson.build("handout", "-o", out).exit_code == 0
-    data = decompressed_streams(out)
+    data = inflated(out)
     assert "Lesson One".encode("utf-16-be") in data or b"Lesson One" in data  # outline: decoded
     for secret in SECRETS:
         assert secret.encode() not in data and secret.encode("utf-16-be") not in data

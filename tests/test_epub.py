@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from builder.epub import run_epubcheck
-from tests.conftest import REPO, Project, run
+from tests.conftest import REPO, TITLES, Project, run
 
 NS = {
     "x": "http://www.w3.org/1999/xhtml",
@@ -21,14 +21,6 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "c": "urn:oasis:names:tc:opendocument:xmlns:container",
 }
-TITLES = [
-    "Introduction",
-    "The Genesis of a Noteworthy Dynamic",
-    "Key Interactions and Encounters",
-    "Impacts on International Relations",
-    "Potential Future Trajectory",
-    "Conclusion",
-]
 RICH_CHAPTER = """\
 ---
 title: Rich Chapter

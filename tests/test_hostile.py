@@ -10,15 +10,12 @@ loopback HTTP server that the content points at, and no file changed outside the
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import http.server
 import os
-import re
 import shutil
 import threading
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +24,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from tests.conftest import MINIMAL_TOML, REPO, Project
+from tests.conftest import MINIMAL_TOML, REPO, Project, inflated
 
 CANARY = "CANARY-7f3a9c1e"
 
@@ -95,15 +92,6 @@ def _snapshot(root: Path, skip: list[Path]) -> dict[str, str]:
     return out
 
 
-def _inflated(data: bytes) -> bytes:
-    chunks = [data]
-    for match in re.finditer(rb"stream\r?\n", data):
-        chunk = data[match.end() : data.find(b"endstream", match.end())]
-        with contextlib.suppress(zlib.error):
-            chunks.append(zlib.decompressobj().decompress(chunk))
-    return b"".join(chunks)
-
-
 def _output_bytes(folder: Path) -> list[tuple[Path, bytes]]:
     found = []
     if folder.is_symlink():  # the build refused it; do not follow it ourselves
@@ -113,7 +101,7 @@ def _output_bytes(folder: Path) -> list[tuple[Path, bytes]]:
             continue
         data = path.read_bytes()
         if path.suffix == ".pdf":
-            data = _inflated(data)
+            data = inflated(path)
             try:
                 text = "".join(p.extract_text() for p in PdfReader(path).pages)
             except Exception:  # noqa: BLE001 - a broken PDF is caught by other checks

@@ -9,16 +9,8 @@ import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from tests.conftest import REPO, SEED, normalize, run
+from tests.conftest import REPO, SEED, TITLES, normalize, run
 
-TITLES = [
-    "Introduction",
-    "The Genesis of a Noteworthy Dynamic",
-    "Key Interactions and Encounters",
-    "Impacts on International Relations",
-    "Potential Future Trajectory",
-    "Conclusion",
-]
 REPORT_TITLE = "Trump & Putin: The Complex Relationship Examined"
 FOOTER = re.compile(r"^page (\d+) of (\d+)$", re.MULTILINE)
 
