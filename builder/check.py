@@ -265,15 +265,7 @@ def _check_rules(sheet: str, rules) -> list[Diagnostic]:
     found = []
     for rule in rules:
         if rule.type == "error":
-            found.append(
-                Diagnostic(
-                    sheet,
-                    rule.source_line,
-                    rule.source_column,
-                    "warning",
-                    f"CSS syntax error: {rule.message}",
-                )
-            )
+            found.append(_css_warning(sheet, rule, f"CSS syntax error: {rule.message}"))
             continue
         if rule.type == "at-rule" and rule.lower_at_keyword in ("font-face", "import"):
             continue
