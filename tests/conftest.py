@@ -57,14 +57,19 @@ class Project:
         return sorted(build.rglob("*")) if build.exists() else []
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    """A tiny valid book: report.toml, two chapters and a copy of the repo's styles."""
-    root = tmp_path / "book"
-    root.mkdir()
+def new_project(root: Path) -> Project:
+    """An empty book at `root`: the minimal report.toml and a copy of the repo's styles."""
+    root.mkdir(parents=True)
     shutil.copytree(REPO / "styles", root / "styles")
     book = Project(root)
     book.write("report.toml", MINIMAL_TOML)
+    return book
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A tiny valid book: report.toml, two chapters and a copy of the repo's styles."""
+    book = new_project(tmp_path / "book")
     book.write("chapters/01-first.md", "---\ntitle: First Chapter\n---\n\nHello from the first.\n")
     book.write("chapters/02-second.md", "---\ntitle: Second Chapter\n---\n\nAnd the second.\n")
     return book

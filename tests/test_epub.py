@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from builder.epub import run_epubcheck
-from tests.conftest import REPO, TITLES, Project, run
+from tests.conftest import REPO, TITLES, Project, new_project, run
 
 NS = {
     "x": "http://www.w3.org/1999/xhtml",
@@ -82,17 +82,10 @@ Back to [the rich chapter](01-rich.md).
 
 @pytest.fixture(scope="module")
 def rich(tmp_path_factory) -> Project:
-    import shutil
-
     from PIL import Image
 
-    from tests.conftest import MINIMAL_TOML
-
-    root = tmp_path_factory.mktemp("rich") / "book"
-    root.mkdir()
-    shutil.copytree(REPO / "styles", root / "styles")
-    book = Project(root)
-    book.write("report.toml", MINIMAL_TOML)
+    book = new_project(tmp_path_factory.mktemp("rich") / "book")
+    root = book.root
     book.write("chapters/01-rich.md", RICH_CHAPTER)
     book.write("chapters/02-other.md", OTHER_CHAPTER)
     (root / "chapters" / "img").mkdir()

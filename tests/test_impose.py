@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from builder.impose import booklet_order
-from tests.conftest import Project
+from tests.conftest import Project, new_project
 
 FOOTER = re.compile(r"page (\d+) of (\d+)")
 
@@ -23,15 +23,8 @@ def test_booklet_order_pads_to_four() -> None:
 @pytest.fixture(scope="module")
 def book_pdf(tmp_path_factory) -> tuple[Project, int]:
     """A book of chapters that each take one page, so every page is easy to recognise."""
-    import shutil
-
-    from tests.conftest import MINIMAL_TOML, REPO
-
-    root = tmp_path_factory.mktemp("impose") / "book"
-    root.mkdir()
-    shutil.copytree(REPO / "styles", root / "styles")
-    book = Project(root)
-    book.write("report.toml", MINIMAL_TOML)
+    book = new_project(tmp_path_factory.mktemp("impose") / "book")
+    root = book.root
     for n in range(1, 4):
         book.write(f"chapters/{n:02d}-c.md", f"---\ntitle: Chapter {n}\n---\n\nText {n}.\n")
     plain = root / "plain.pdf"

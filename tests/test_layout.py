@@ -7,7 +7,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import Project, normalize
+from tests.conftest import new_project, normalize
 
 WORDS = tuple(
     [
@@ -71,15 +71,8 @@ def paragraph(seed: int, length: int) -> str:
 
 @pytest.fixture(scope="module")
 def long_book(tmp_path_factory) -> PdfReader:
-    import shutil
-
-    from tests.conftest import MINIMAL_TOML, REPO
-
-    root = tmp_path_factory.mktemp("long") / "book"
-    root.mkdir()
-    shutil.copytree(REPO / "styles", root / "styles")
-    book = Project(root)
-    book.write("report.toml", MINIMAL_TOML)
+    book = new_project(tmp_path_factory.mktemp("long") / "book")
+    root = book.root
     sections = []
     endings.clear()
     for n in range(1, 25):
