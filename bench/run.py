@@ -99,11 +99,29 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
         check=True,
         capture_output=True,
     )
-    sides: dict[str, list[tuple[float, int]]] = {"build-report": [], "weasyprint": [], "pandoc": []}
+    sides: dict[str, list[tuple[float, int]]] = {
+        "build-report": [],
+        "parallel": [],
+        "weasyprint": [],
+        "pandoc": [],
+    }
     pandoc = find_pandoc()
     chapters = sorted(str(p) for p in (root / "chapters").glob("*.md"))
     commands = {
         "build-report": [PY, "-m", "builder", "pdf", "--no-cache", "-C", str(root), "-o", "a.pdf"],
+        "parallel": [
+            PY,
+            "-m",
+            "builder",
+            "pdf",
+            "--no-cache",
+            "--jobs",
+            "0",
+            "-C",
+            str(root),
+            "-o",
+            "p.pdf",
+        ],
         "weasyprint": [PY, "-c", FLOOR, str(html), "b.pdf"],
     }
     if pandoc:
@@ -141,17 +159,20 @@ def help_time(runs: int) -> float:
 
 def table(results: list[dict], help_seconds: float) -> str:
     lines = [
-        "| scale | pages | build-report s | WeasyPrint alone s | time ratio | "
-        "build-report MiB | WeasyPrint MiB | memory ratio | pandoc s | cached rebuild ratio |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| scale | pages | build-report s | WeasyPrint alone s | time ratio | --jobs 0 s | "
+        "--jobs 0 ratio | build-report MiB | WeasyPrint MiB | memory ratio | pandoc s | "
+        "cached rebuild ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         ours, floor = r["build-report"], r["weasyprint"]
         pandoc = f"{r['pandoc'][0]:.2f}" if "pandoc" in r else "not installed"
         cached = statistics.median(v[0] for v in r["cached"]) / ours[0]
+        par = r["parallel"]
         lines.append(
             f"| x{r['scale']} | {r['pages']} | {ours[0]:.2f} | {floor[0]:.2f} | "
-            f"{ours[0] / floor[0]:.2f} | {ours[1] / 1024:.0f} | {floor[1] / 1024:.0f} | "
+            f"{ours[0] / floor[0]:.2f} | {par[0]:.2f} | {par[0] / floor[0]:.2f} | "
+            f"{ours[1] / 1024:.0f} | {floor[1] / 1024:.0f} | "
             f"{ours[1] / floor[1]:.2f} | {pandoc} | {cached:.3f} |"
         )
     lines.append("")

@@ -28,6 +28,7 @@ class Options:
     check: bool = False
     allow_network: bool = False
     no_cache: bool = False
+    jobs: int = 1
 
     def pdf_options(self):
         from builder.pdf import PdfOptions
@@ -38,6 +39,7 @@ class Options:
             n_up=self.n_up,
             strict=self.strict,
             allow_network=self.allow_network,
+            jobs=self.jobs,
         )
 
 

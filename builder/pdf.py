@@ -84,6 +84,7 @@ class PdfOptions:
     n_up: int = 1
     strict: bool = False
     allow_network: bool = False
+    jobs: int = 1
 
 
 def check_stylesheet(css: str, root: Path, key: str = "print_css") -> Path:
@@ -218,6 +219,11 @@ def write_pdf(
 ) -> PdfResult:
     """Lay out the print HTML and write the PDF atomically; return what was written."""
     check_stylesheet(book.config.build.print_css, book.root)
+    plain = not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
+    if options.jobs > 1 and len(book.chapters) > 1 and plain:
+        from builder.parallel import write_pdf_parallel
+
+        return write_pdf_parallel(book, output, options, min(options.jobs, len(book.chapters)))
     files.check_target(output, book.root)
     html = render_print(book, booklet=options.booklet)
     if emit_html is not None:

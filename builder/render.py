@@ -94,11 +94,21 @@ def page_size(book: Book, booklet: bool = False) -> str:
     return HALF_SIZES[paper] if booklet else PAPER_SIZES[paper]
 
 
-def render_print(book: Book, html_dir: Path | None = None, booklet: bool = False) -> str:
+def render_print(
+    book: Book,
+    html_dir: Path | None = None,
+    booklet: bool = False,
+    *,
+    part: str = "whole",
+    only: set[str] | None = None,
+    extra_css: str = "",
+) -> str:
     """The single HTML document that WeasyPrint lays out.
 
     `html_dir` is where the HTML will be saved (for --emit-html); links to styles and images
-    are then made to resolve from there through a <base> element.
+    are then made to resolve from there through a <base> element. `part` ("front" for cover and
+    contents, "chapters" for the chapters in `only`) and `extra_css` serve chapter-parallel
+    rendering (parallel.py).
     """
     config = book.config
     base_href = ""
@@ -116,6 +126,9 @@ def render_print(book: Book, html_dir: Path | None = None, booklet: bool = False
         chapters=render_chapters(book, PRINT),
         has_editorial=has_editorial(book),
         base_href=base_href,
+        part=part,
+        only=only,
+        extra_css=Markup(extra_css),
     )
 
 

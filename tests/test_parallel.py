@@ -1,0 +1,92 @@
+"""Chapter-parallel rendering (--jobs) gives the same book as a single process: outline, page
+labels, contents, running heads, "page X of Y" footers and link targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import REPO, new_project, run
+
+
+def outline(reader: PdfReader, items=None) -> list:
+    out = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            out.append(outline(reader, item))
+        else:
+            out.append((item.title, reader.get_destination_page_number(item)))
+    return out
+
+
+def link_targets(reader: PdfReader) -> list:
+    named = reader.named_destinations
+    found = []
+    for index, page in enumerate(reader.pages):
+        for annot in page.get("/Annots", []) or []:
+            annot = annot.get_object()
+            dest = annot.get("/Dest")
+            if dest is not None:
+                target = named.get(str(dest))
+                page_number = None if target is None else reader.get_destination_page_number(target)
+                found.append((index, str(dest), page_number))
+            elif annot.get("/A") is not None:
+                found.append((index, str(annot["/A"].get("/URI"))))
+    return found
+
+
+def furniture(reader: PdfReader, title: str) -> list[list[str]]:
+    return [
+        [line for line in page.extract_text().splitlines() if line.startswith(("page ", title))]
+        for page in reader.pages
+    ]
+
+
+def assert_same_book(single: Path, parallel: Path, title: str) -> None:
+    a, b = PdfReader(single), PdfReader(parallel)
+    assert len(a.pages) == len(b.pages)
+    assert outline(a) == outline(b)
+    assert a.page_labels == b.page_labels
+    assert a.pages[1].extract_text() == b.pages[1].extract_text()  # the contents
+    assert link_targets(a) == link_targets(b)
+    assert furniture(a, title) == furniture(b, title)
+    assert a.metadata.title == b.metadata.title and a.trailer["/Root"]["/Lang"] == "en"
+    for index in range(1, len(a.pages)):  # the body text of every page
+        assert a.pages[index].extract_text() == b.pages[index].extract_text(), index
+
+
+@pytest.fixture(scope="module")
+def linked_book(tmp_path_factory):
+    book = new_project(tmp_path_factory.mktemp("parallel") / "book")
+    body = "Words of the chapter that fill a line or two of the page. " * 12
+    for n in range(1, 6):
+        sections = "\n\n".join(
+            f"## Part {n}.{k}\n\n{body}[^n{k}] See [chapter {n % 5 + 1}]"
+            f"(0{n % 5 + 1}-c.md#part-{n % 5 + 1}-1) and [the web](https://example.org).\n\n"
+            f"[^n{k}]: A note in chapter {n}."
+            for k in range(1, 4 + n)
+        )
+        book.write(f"chapters/0{n}-c.md", f"---\ntitle: Chapter {n}\n---\n\n{sections}\n")
+    return book
+
+
+def test_linked_book(linked_book, tmp_path: Path) -> None:
+    single, parallel = tmp_path / "single.pdf", tmp_path / "parallel.pdf"
+    assert linked_book.build("pdf", "--no-cache", "-o", single).exit_code == 0
+    result = linked_book.build("pdf", "--no-cache", "--jobs", "2", "-o", parallel)
+    assert result.exit_code == 0, result.output
+    assert_same_book(single, parallel, "Fixture Book")
+    targets = link_targets(PdfReader(parallel))
+    assert all(t[2] is not None for t in targets if len(t) == 3)  # every internal link lands
+    assert any(len(t) == 3 and t[0] != t[2] for t in targets)  # some cross chapters
+
+
+@pytest.mark.parametrize("jobs", ["2", "3", "0"])
+def test_default_briefing(tmp_path: Path, jobs: str) -> None:
+    single, parallel = tmp_path / "single.pdf", tmp_path / "parallel.pdf"
+    assert run("pdf", "-C", REPO, "--no-cache", "-o", single).exit_code == 0
+    result = run("pdf", "-C", REPO, "--no-cache", "--jobs", jobs, "-o", parallel)
+    assert result.exit_code == 0, result.output
+    assert_same_book(single, parallel, "Trump & Putin")
