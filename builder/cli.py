@@ -142,10 +142,6 @@ def _options(**params):
     """Click's parameters -> the plain Options object the build functions take."""
     from builder.build import Options
 
-    if params.get("jobs") == 0:
-        import os
-
-        params["jobs"] = os.cpu_count() or 1
     if "n_up" in params:
         params["n_up"] = _check_imposition(params.get("booklet", False), params["n_up"])
     return Options(**params)
@@ -164,7 +160,7 @@ def _pages_line(written) -> None:
     type=click.IntRange(0, 64),
     default=1,
     show_default=True,
-    help="Lay out chapter groups in this many processes (0: one per core); for large books.",
+    help="Lay out chapter groups in this many processes; 0: one per core for long books.",
 )
 @click.option(
     "--emit-html",

@@ -220,10 +220,11 @@ def write_pdf(
     """Lay out the print HTML and write the PDF atomically; return what was written."""
     check_stylesheet(book.config.build.print_css, book.root)
     plain = not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
-    if options.jobs > 1 and len(book.chapters) > 1 and plain:
+    jobs = _jobs(book, options.jobs)
+    if jobs > 1 and len(book.chapters) > 1 and plain:
         from builder.parallel import write_pdf_parallel
 
-        return write_pdf_parallel(book, output, options, min(options.jobs, len(book.chapters)))
+        return write_pdf_parallel(book, output, options, min(jobs, len(book.chapters)))
     files.check_target(output, book.root)
     html = render_print(book, booklet=options.booklet)
     if emit_html is not None:
@@ -236,6 +237,21 @@ def write_pdf(
     progress.current.stage("writing")
     files.write_bytes(output, done.data)
     return PdfResult(output, done.pages, done.diagnostics, done.inputs)
+
+
+PARALLEL_FROM_CHARS = (
+    200_000  # below this (about 60 pages) extra processes cost more than they save
+)
+
+
+def _jobs(book: Book, asked: int) -> int:
+    """--jobs N is taken as said; --jobs 0 means one process per core for a long book."""
+    if asked != 0:
+        return asked
+    import os
+
+    size = sum(len(t.content) for ch in book.chapters for t in ch.tokens)
+    return (os.cpu_count() or 1) if size >= PARALLEL_FROM_CHARS else 1
 
 
 def _identifier(book: Book) -> bytes:

@@ -83,10 +83,21 @@ def test_linked_book(linked_book, tmp_path: Path) -> None:
     assert any(len(t) == 3 and t[0] != t[2] for t in targets)  # some cross chapters
 
 
-@pytest.mark.parametrize("jobs", ["2", "3", "0"])
+@pytest.mark.parametrize("jobs", ["2", "3", "0"])  # 0: auto, one process for a book this short
 def test_default_briefing(tmp_path: Path, jobs: str) -> None:
     single, parallel = tmp_path / "single.pdf", tmp_path / "parallel.pdf"
     assert run("pdf", "-C", REPO, "--no-cache", "-o", single).exit_code == 0
     result = run("pdf", "-C", REPO, "--no-cache", "--jobs", jobs, "-o", parallel)
     assert result.exit_code == 0, result.output
     assert_same_book(single, parallel, "Trump & Putin")
+
+
+def test_auto_jobs_depends_on_length(linked_book) -> None:
+    from builder.config import load_config
+    from builder.content import load_book
+    from builder.pdf import PARALLEL_FROM_CHARS, _jobs
+
+    book = load_book(load_config(linked_book.root))
+    assert _jobs(book, 0) == 1 and _jobs(book, 3) == 3
+    size = sum(len(t.content) for ch in book.chapters for t in ch.tokens)
+    assert size < PARALLEL_FROM_CHARS
