@@ -11,7 +11,7 @@ from builder.config import Config, load_config
 from builder.content import CHAPTERS_DIR, chapter_files, chapter_slug, load_chapter
 from builder.css_names import KNOWN_PROPERTIES
 from builder.errors import BuildError, Diagnostic
-from builder.markup import slug_text
+from builder.markup import image_src, slug_text
 from builder.model import Chapter
 from builder.references import chapter_references, css_references, with_lines
 
@@ -97,7 +97,7 @@ def _reference(ref, chapter: Chapter, by_name, ids, root: Path) -> list[Diagnost
     if ref.kind == "image":
         if not path:
             return [_diag(chapter, ref.line, "error", "image without a source")]
-        file = (root / CHAPTERS_DIR / path).resolve()
+        file = (root / image_src(target)).resolve()  # as the renderers will ask for it
         if root.resolve() not in file.parents:
             return [_diag(chapter, ref.line, "error", f"image {target} is outside the project")]
         if not file.is_file():

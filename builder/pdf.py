@@ -36,13 +36,27 @@ class _Collector(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append((record.levelno, record.getMessage().splitlines()[0]))
 
-    def diagnostics(self, resources: ProjectResources) -> list[Diagnostic]:
-        return [_diagnostic(level, message, resources) for level, message in self.records]
+    def diagnostics(self, resources: ProjectResources, book: Book) -> list[Diagnostic]:
+        from builder.references import anchor_links
+
+        anchors = anchor_links(book)
+        return [_diagnostic(message, resources, anchors) for _, message in self.records]
 
 
-def _diagnostic(levelno: int, message: str, resources: ProjectResources) -> Diagnostic:
-    """WeasyPrint says `Ignored `x: y` at 12:3` without the file: find the stylesheet it means."""
-    level = "error" if levelno >= logging.ERROR else "warning"
+def _diagnostic(message: str, resources: ProjectResources, anchors: dict) -> Diagnostic:
+    """Name the source WeasyPrint's message is about: the stylesheet for `Ignored `x: y` at
+    12:3`, the chapter and line of the link for `No anchor #x`.
+
+    Everything the engine logs is a warning here: what stops a build (a refused resource, a
+    limit) is raised as an error on its own, and the PDF is written (--strict refuses it).
+    """
+    level = "warning"
+    missing = re.search(r"No anchor #(\S+)", message)
+    if missing and missing.group(1) in anchors:
+        ref = anchors[missing.group(1)]
+        return Diagnostic(
+            ref.source, ref.line, None, level, f"link to {ref.target}: no such anchor"
+        )
     found = re.search(r"`([^`]*)` at (\d+):(\d+)", message)
     if found:
         snippet, line, col = found.group(1), int(found.group(2)), int(found.group(3))
@@ -196,7 +210,7 @@ def render_pdf(book: Book, html: str, options: PdfOptions, stylesheet: str = "")
             "chapters", f"the document is {kind} to lay out", "simplify the content or CSS"
         ) from None
     resources.raise_first_refusal()
-    diagnostics = logs.diagnostics(resources)
+    diagnostics = logs.diagnostics(resources, book)
     if options.strict and diagnostics:
         first = diagnostics[0]
         raise BuildError(

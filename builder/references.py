@@ -99,3 +99,19 @@ def origins(book: Book, stylesheet: str) -> dict[str, str]:
         found.setdefault(url, ref.source)
     found.setdefault(urljoin(base, stylesheet), "report.toml")
     return found
+
+
+def anchor_links(book: Book) -> dict[str, Reference]:
+    """Fragment as the print document has it (`x`, or `slug--x` across chapters) -> the link
+    that points there, so a missing anchor can be reported at its source line."""
+    slugs = {posixpath.basename(ch.source): ch.slug for ch in book.chapters}
+    found: dict[str, Reference] = {}
+    for chapter in book.chapters:
+        for ref in chapter_references(chapter):
+            parts = urlsplit(ref.target)
+            if ref.kind != "link" or parts.scheme or not parts.fragment:
+                continue
+            slug = slugs.get(posixpath.basename(parts.path)) if parts.path else None
+            key = f"{slug}--{parts.fragment}" if slug else parts.fragment
+            found.setdefault(key, ref)
+    return found
