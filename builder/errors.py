@@ -48,6 +48,10 @@ class BuildError(click.ClickException):
         where = self.path if line is None else f"{self.path}:{line}"
         super().__init__(f"{where}: {what}; {todo}")
 
+    def __reduce__(self):
+        """Picklable, so an error raised in a worker process (--jobs) reaches the user intact."""
+        return (type(self), (self.path, self.what, self.todo, self.line))
+
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """A hint naming the nearest known word, or listing the known ones."""

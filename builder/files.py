@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 from builder.errors import BuildError
 
-OUTPUT_SUFFIXES = {".pdf", ".epub", ".html", ".xhtml", ""}
+OUTPUT_SUFFIXES = {".pdf", ".epub", ".html", ".xhtml"}
 
 
 def check_target(path: Path, root: Path) -> None:

@@ -24,14 +24,17 @@ import io
 import multiprocessing
 import re
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from builder import files, progress
+from builder.errors import BuildError
 from builder.model import Book
 from builder.pdf import PdfOptions, PdfResult, Rendered, render_pdf
 from builder.render import render_print
 
 _BOOK: Book | None = None  # inherited by forked workers, so the Book is never pickled
+_OPTIONS = PdfOptions()  # likewise: the user's options for each part (strict is applied after)
 NO_FOOTER = "@page { @bottom-center { content: none; } }"
 ID_ATTR = re.compile(r"""\bid="([^"]+)\"""")
 HREF = re.compile(r"""\bhref="#([^"]+)\"""")
@@ -71,17 +74,18 @@ def _split(sizes: list[tuple[str, int]], limit: int) -> list[list[str]]:
     return out
 
 
-def _with_stand_ins(html: str, marker: str) -> tuple[str, list[str]]:
-    """Give every link target missing from this part an empty element to point at."""
+def _with_stand_ins(html: str, marker: str, book_ids: set[str]) -> tuple[str, list[str]]:
+    """Give every link target that is in another part an empty element to point at. (A target
+    that is nowhere in the book gets none: WeasyPrint warns about it, as in one process.)"""
     present = set(ID_ATTR.findall(html))
-    missing = sorted(set(HREF.findall(html)) - present)
+    missing = sorted((set(HREF.findall(html)) - present) & book_ids)
     spans = "".join(f'<span id="{ident}"></span>' for ident in missing)
     return html.replace(marker, marker + spans, 1), missing
 
 
 def _render_part(html: str) -> Rendered:
     assert _BOOK is not None
-    return render_pdf(_BOOK, html, PdfOptions())
+    return render_pdf(_BOOK, html, _OPTIONS)
 
 
 def _dests(data: bytes) -> tuple[int, dict[str, int]]:
@@ -95,27 +99,30 @@ def _dests(data: bytes) -> tuple[int, dict[str, int]]:
 
 
 def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
-    global _BOOK
+    global _BOOK, _OPTIONS
     files.check_target(output, book.root)
     title = css_string(book.config.report.title)
     running_title = f"@page {{ @top-left {{ content: {title}; }} }}"
     part_css = NO_FOOTER + running_title
-    parts = []
-    for slugs in groups(book, jobs):
-        html = render_print(book, part="chapters", only=set(slugs), extra_css=part_css)
-        parts.append(_with_stand_ins(html, '<p class="chapter-number">'))
+    pages_html = [
+        render_print(book, part="chapters", only=set(slugs), extra_css=part_css)
+        for slugs in groups(book, jobs)
+    ]
+    front_html = render_print(book, part="front", extra_css=NO_FOOTER + _literal_toc_css())
+    book_ids = {i for html in [front_html, *pages_html] for i in ID_ATTR.findall(html)}
+    parts = [_with_stand_ins(html, '<p class="chapter-number">', book_ids) for html in pages_html]
 
     progress.current.stage(f"laying out {len(parts)} parts in {jobs} processes")
-    front_html = render_print(book, part="front", extra_css=NO_FOOTER + _literal_toc_css())
     toc_marker = '<h2 id="toc-title" class="toc-heading">'
     _BOOK = book
+    _OPTIONS = replace(options, strict=False, jobs=1)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             pending = [pool.submit(_render_part, html) for html, _ in parts]
             # meanwhile: how long are the cover and contents? (numbers do not change that)
-            counting = _with_stand_ins(front_html, toc_marker)[0]
-            front_pages = _dests(render_pdf(book, counting, PdfOptions()).data)[0]
+            counting = _with_stand_ins(front_html, toc_marker, book_ids)[0]
+            front_pages = _dests(render_pdf(book, counting, _OPTIONS).data)[0]
             rendered = [future.result() for future in pending]
             counted = [_dests(r.data) for r in rendered]
             starts: dict[str, int] = {}
@@ -132,13 +139,13 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
                     f'<a href="#{chapter.anchor}" data-page="{starts[chapter.anchor] + 1}">',
                     1,
                 )
-            front_html, front_missing = _with_stand_ins(front_html, toc_marker)
+            front_html, front_missing = _with_stand_ins(front_html, toc_marker, book_ids)
             # the contents and the footers of the whole book, side by side
             front_job = pool.submit(_render_part, front_html)
             footer_job = pool.submit(_render_footers, total)
             front, footers = front_job.result(), footer_job.result()
     finally:
-        _BOOK = None
+        _BOOK, _OPTIONS = None, PdfOptions()
 
     front_count, front_dests = _dests(front.data)
     if front_count != front_pages:  # cannot happen: numbers sit in a fixed-width leader line
@@ -147,10 +154,18 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
         if name not in front_missing:
             starts[name] = index
 
+    diagnostics = front.diagnostics + [d for r in rendered for d in r.diagnostics]
+    if options.strict and diagnostics:
+        first = diagnostics[0]
+        raise BuildError(
+            first.path,
+            f"{first.message} (a warning, an error under --strict)",
+            "fix it, or build without --strict",
+            first.line,
+        )
     progress.current.stage("stitching")
     data = _stitch(front.data, [r.data for r in rendered], starts, footers.data)
     files.write_bytes(output, data)
-    diagnostics = front.diagnostics + [d for r in rendered for d in r.diagnostics]
     inputs = tuple(dict.fromkeys(p for r in [front, *rendered] for p in r.inputs))
     return PdfResult(output, total, diagnostics, inputs)
 

@@ -87,8 +87,9 @@ def test_atomic_writer_replaces_in_one_step(tmp_path: Path) -> None:
 
 
 def test_refuses_to_overwrite_files_it_did_not_write(project: Project) -> None:
-    notes = project.root / "notes.txt"
-    notes.write_text("mine")
-    result = project.build("pdf", "-o", notes)
-    assert result.exit_code == 1 and "did not write" in result.output
-    assert notes.read_text() == "mine"
+    for name in ("notes.txt", "LICENSE"):
+        notes = project.root / name
+        notes.write_text("mine")
+        result = project.build("pdf", "-o", notes)
+        assert result.exit_code == 1 and "did not write" in result.output
+        assert notes.read_text() == "mine"

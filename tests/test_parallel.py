@@ -101,3 +101,30 @@ def test_auto_jobs_depends_on_length(linked_book) -> None:
     assert _jobs(book, 0) == 1 and _jobs(book, 3) == 3
     size = sum(len(t.content) for ch in book.chapters for t in ch.tokens)
     assert size < PARALLEL_FROM_CHARS
+
+
+def copy_of(book, tmp_path: Path):
+    import shutil
+
+    from tests.conftest import Project
+
+    shutil.copytree(book.root, tmp_path / "copy", ignore=shutil.ignore_patterns("build"))
+    return Project(tmp_path / "copy")
+
+
+def test_errors_in_a_worker_reach_the_user(linked_book, tmp_path: Path) -> None:
+    linked_book = copy_of(linked_book, tmp_path)
+    linked_book.write("chapters/04-c.md", "---\ntitle: Broken\n---\n\n![gone](missing.png)\n")
+    result = linked_book.build("pdf", "--no-cache", "--jobs", "2", "-o", tmp_path / "x.pdf")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "chapters/04-c.md" in result.output and "missing.png" in result.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_strict_applies_to_every_part(linked_book, tmp_path: Path) -> None:
+    linked_book = copy_of(linked_book, tmp_path)
+    linked_book.write("chapters/06-c.md", "---\ntitle: Loose\n---\n\nSee [x](#nowhere).\n")
+    out = tmp_path / "strict.pdf"
+    result = linked_book.build("pdf", "--no-cache", "--jobs", "2", "--strict", "-o", out)
+    assert result.exit_code == 1 and "chapters/06-c.md:5" in result.output
+    assert not out.exists()
