@@ -16,6 +16,7 @@ from builder.errors import BuildError, Diagnostic
 from builder.model import Book
 from builder.render import render_print
 from builder.resources import ProjectResources
+from builder.stack import roomy
 
 
 @dataclass(frozen=True)
@@ -189,15 +190,16 @@ def render_pdf(book: Book, html: str, options: PdfOptions, stylesheet: str = "")
     extra = {"pdf_variant": options.pdf_variant} if options.pdf_variant else {}
     try:
         with captured_weasyprint_logs() as logs, limits(settings.max_pages, settings.time_limit):
-            document = weasyprint.HTML(
+            page = weasyprint.HTML(
                 string=html,
                 base_url=book.root.resolve().as_uri() + "/",
                 url_fetcher=make_fetcher(resources),
-            ).render(**extra)
+            )
+            document = roomy(lambda: page.render(**extra))
             # PDF/A wants a file identifier; pydyf computes it by serializing every object a
             # second time (about 5% of a build), so plain PDFs go without, as WeasyPrint's do.
             ident = {"pdf_identifier": _identifier(book)} if options.pdf_variant else {}
-            data = document.write_pdf(**ident, **extra)
+            data = roomy(lambda: document.write_pdf(**ident, **extra))
     except _LimitReached as stop:
         raise BuildError(
             "report.toml",
