@@ -40,6 +40,7 @@ class Options:
             strict=self.strict,
             allow_network=self.allow_network,
             jobs=self.jobs,
+            reuse_parts=not self.no_cache,
         )
 
 

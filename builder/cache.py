@@ -108,3 +108,77 @@ def store(folder: Path, root: Path, kind: str, options, output: Path, inputs, **
         **extra,
     }
     write_text(_entry(folder, kind, options), json.dumps(record, indent=1))
+
+
+class PartStore:
+    """The parts of chapter-parallel builds (parallel.py), kept so that an edit to one chapter
+    lays out that chapter's part only.
+
+    A part is found by the hash of the tool and of its HTML (which holds the chapters' text,
+    the options and everything the part shows), and reused only when every file it loaded
+    (stylesheets, fonts, images) is unchanged too. Parts carry no page numbers, so a part is
+    reusable wherever it falls in the book. The least recently used go beyond `limit`.
+    """
+
+    def __init__(self, folder: Path, root: Path, limit: int = 64) -> None:
+        self.folder = folder / CACHE_DIR / "parts"
+        self.root = root.resolve()
+        self.limit = limit
+        self._hashes: dict[str, str] = {}
+
+    def _name(self, html: str) -> str:
+        sha = hashlib.sha256(tool_fingerprint().encode())
+        sha.update(html.encode("utf-8"))
+        return sha.hexdigest()[:40]
+
+    def _inputs_key(self, inputs: list[str]) -> str:
+        sha = hashlib.sha256()
+        for name in inputs:
+            if name not in self._hashes:
+                self._hashes[name] = _sha(Path(name)) or "missing"
+            sha.update(f"{name}\n{self._hashes[name]}\n".encode())
+        return sha.hexdigest()
+
+    def get(self, html: str):
+        """The rendered part (builder.pdf.Rendered), or None when it must be laid out."""
+        from builder.pdf import Rendered
+
+        name = self._name(html)
+        entry = self.folder / f"{name}.json"
+        try:
+            record = json.loads(entry.read_text(encoding="utf-8"))
+            data = (self.folder / f"{name}.pdf").read_bytes()
+        except (OSError, ValueError):
+            return None
+        if hashlib.sha256(data).hexdigest() != record.get("sha256"):
+            return None
+        if self._inputs_key(record.get("inputs", [])) != record.get("inputs_key"):
+            return None
+        os.utime(entry)  # recently used
+        inputs = tuple(Path(p) for p in record["inputs"])
+        return Rendered(data, int(record["pages"]), [], inputs)
+
+    def put(self, html: str, rendered) -> None:
+        """Keep a part that rendered without warnings (one with warnings is built again, so
+        that its warnings are shown again)."""
+        from builder.files import write_bytes, write_text
+
+        if rendered.diagnostics:
+            return
+        name = self._name(html)
+        inputs = sorted({str(Path(p).resolve()) for p in rendered.inputs})
+        write_bytes(self.folder / f"{name}.pdf", rendered.data)
+        record = {
+            "pages": rendered.pages,
+            "sha256": hashlib.sha256(rendered.data).hexdigest(),
+            "inputs": inputs,
+            "inputs_key": self._inputs_key(inputs),
+        }
+        write_text(self.folder / f"{name}.json", json.dumps(record, indent=1))
+        self._prune()
+
+    def _prune(self) -> None:
+        entries = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for entry in entries[self.limit :]:
+            entry.unlink(missing_ok=True)
+            entry.with_suffix(".pdf").unlink(missing_ok=True)

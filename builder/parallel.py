@@ -1,37 +1,44 @@
-"""Chapter-parallel PDF rendering for large books (`--jobs N`).
+"""Chapter-parallel PDF rendering for large books (`--jobs N`), reusing unchanged parts.
 
-Chapters start on pages of their own, so a group of chapters lays out the same alone as inside
-the whole book: only the page furniture that depends on the whole book differs. So:
+Chapters start on pages of their own, so a part (a long chapter, or a run of short ones) lays
+out the same alone as inside the whole book: only the page furniture that depends on the whole
+book differs. So:
 
-1. worker processes lay out groups of consecutive chapters, with the footer left out and the
-   report title given to the running head as a literal (the cover that sets it is not there);
-   every anchor the group links to elsewhere gets an empty stand-in, or WeasyPrint would drop
-   the link;
-2. with the page counts known, the main process lays out the cover and contents, with each
-   contents entry's page number given as a literal;
-3. pypdf stitches the parts, keeps each part's outline, and rebuilds the named destinations
-   from the real anchors only, so every link lands where it does in a single-process build;
-4. one more layout of empty pages draws every footer ("page X of Y") with the book's own
-   stylesheet, and pypdf lays it over the stitched pages.
+1. worker processes lay out the parts, largest first, with the footer left out and the report
+   title given to the running head as a literal (the cover that sets it is not there); every
+   anchor a part links to elsewhere gets an empty stand-in, or WeasyPrint would drop the link.
+   A part carries no page number, so a part whose HTML and inputs are unchanged since an
+   earlier build is taken from the cache (cache.PartStore) instead;
+2. with the page counts known, the cover and contents are laid out with each contents entry's
+   page number given as a literal, and, beside them, the footers ("page X of Y") of the whole
+   book on empty pages with the book's own stylesheet, one run of pages per process, each
+   numbered where it starts (`page_numbers`);
+3. pypdf stitches the parts, keeps each part's outline, rebuilds the named destinations from
+   the real anchors only, so every link lands where it does in a single-process build, and
+   lays each footer over its page as a form XObject.
 
-The result's outline, page labels, contents and link targets equal a single-process build's
-(tests/test_parallel.py compares them).
+The result's outline, page labels, contents, furniture, text and link targets equal a
+single-process build's (tests/test_parallel.py compares them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import itertools
 import multiprocessing
 import re
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 from builder import files, progress
 from builder.errors import BuildError
+from builder.markup import PRINT
 from builder.model import Book
 from builder.pdf import PdfOptions, PdfResult, Rendered, render_pdf
-from builder.render import render_print
+from builder.render import render_chapters, render_print
 
 _BOOK: Book | None = None  # inherited by forked workers, so the Book is never pickled
 _OPTIONS = PdfOptions()  # likewise: the user's options for each part (strict is applied after)
@@ -44,33 +51,40 @@ def css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ") + '"'
 
 
-def groups(book: Book, jobs: int) -> list[list[str]]:
-    """Consecutive chapters in up to 3 groups per process, balanced by source size.
+PART_CHARS = 30_000  # about ten pages: a chapter this long is a part of its own
 
-    More groups than processes lets the pool even out chapters of unequal length; each group
-    costs a little (the stylesheet and fonts are loaded once per group).
+
+def _size(chapter) -> int:
+    return sum(len(t.content) for t in chapter.tokens) + 1
+
+
+def parts(book: Book) -> list[list[str]]:
+    """Consecutive chapters cut into parts: a long chapter alone, short ones batched.
+
+    A part is both the unit of work and the unit of reuse (an edited chapter lays out its own
+    part again, nothing else), so parts follow chapters, and where they fall depends on no
+    other chapter's length. Each part costs a little (the stylesheet and fonts are loaded for
+    it), hence the batching of short chapters up to PART_CHARS.
     """
-    sizes = [(ch.slug, sum(len(t.content) for t in ch.tokens) + 1) for ch in book.chapters]
-    count = min(len(sizes), 3 * jobs)
-    low, high = max(s for _, s in sizes), sum(s for _, s in sizes)
-    while low < high:  # the smallest largest-group size that makes at most `count` groups
-        middle = (low + high) // 2
-        if len(_split(sizes, middle)) <= count:
-            high = middle
-        else:
-            low = middle + 1
-    return _split(sizes, low)
-
-
-def _split(sizes: list[tuple[str, int]], limit: int) -> list[list[str]]:
-    out: list[list[str]] = [[]]
+    target = PART_CHARS
+    out: list[list[str]] = []
+    batch: list[str] = []
     load = 0
-    for slug, size in sizes:
-        if out[-1] and load + size > limit:
-            out.append([])
-            load = 0
-        out[-1].append(slug)
+    for chapter in book.chapters:
+        size = _size(chapter)
+        if size >= target:
+            if batch:
+                out.append(batch)
+                batch, load = [], 0
+            out.append([chapter.slug])
+            continue
+        batch.append(chapter.slug)
         load += size
+        if load >= target:
+            out.append(batch)
+            batch, load = [], 0
+    if batch:
+        out.append(batch)
     return out
 
 
@@ -100,34 +114,51 @@ def _dests(data: bytes) -> tuple[int, dict[str, int]]:
 
 def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
     global _BOOK, _OPTIONS
+    import weasyprint  # noqa: F401 - imported once here, inherited by every forked worker
+
     files.check_target(output, book.root)
     title = css_string(book.config.report.title)
     running_title = f"@page {{ @top-left {{ content: {title}; }} }}"
     part_css = NO_FOOTER + running_title
+    cut = parts(book)
+    sizes = {ch.slug: _size(ch) for ch in book.chapters}
+    chapters = render_chapters(book, PRINT)
     pages_html = [
-        render_print(book, part="chapters", only=set(slugs), extra_css=part_css)
-        for slugs in groups(book, jobs)
+        render_print(book, part="chapters", only=set(slugs), extra_css=part_css, rendered=chapters)
+        for slugs in cut
     ]
-    front_html = render_print(book, part="front", extra_css=NO_FOOTER + _literal_toc_css())
+    front_html = render_print(
+        book, part="front", extra_css=NO_FOOTER + _literal_toc_css(), rendered=chapters
+    )
     book_ids = {i for html in [front_html, *pages_html] for i in ID_ATTR.findall(html)}
-    parts = [_with_stand_ins(html, '<p class="chapter-number">', book_ids) for html in pages_html]
-
-    progress.current.stage(f"laying out {len(parts)} parts in {jobs} processes")
+    marked = [_with_stand_ins(html, '<p class="chapter-number">', book_ids) for html in pages_html]
+    store = _part_store(book, options)
+    rendered: list[Rendered | None] = [store.get(html) if store else None for html, _ in marked]
+    todo = [i for i, r in enumerate(rendered) if r is None]
+    # largest first: the pool hands each free process the next, which evens out the ends
+    todo.sort(key=lambda i: -sum(sizes[slug] for slug in cut[i]))
+    reused = len(marked) - len(todo)
+    progress.current.stage(
+        f"laying out {len(todo)} of {len(marked)} parts in {jobs} processes"
+        + (f" ({reused} unchanged)" if reused else "")
+    )
     toc_marker = '<h2 id="toc-title" class="toc-heading">'
     _BOOK = book
     _OPTIONS = replace(options, strict=False, jobs=1)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            pending = [pool.submit(_render_part, html) for html, _ in parts]
+            pending = {i: pool.submit(_render_part, marked[i][0]) for i in todo}
             # meanwhile: how long are the cover and contents? (numbers do not change that)
             counting = _with_stand_ins(front_html, toc_marker, book_ids)[0]
             front_pages = _dests(render_pdf(book, counting, _OPTIONS).data)[0]
-            rendered = [future.result() for future in pending]
-            counted = [_dests(r.data) for r in rendered]
+            for i, future in pending.items():
+                rendered[i] = future.result()
+            done = [r for r in rendered if r is not None]
+            counted = [_dests(r.data) for r in done]
             starts: dict[str, int] = {}
             offset = front_pages
-            for (pages, dests), (_, missing) in zip(counted, parts, strict=True):
+            for (pages, dests), (_, missing) in zip(counted, marked, strict=True):
                 for name, index in dests.items():
                     if name not in missing:
                         starts[name] = offset + index
@@ -140,10 +171,15 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
                     1,
                 )
             front_html, front_missing = _with_stand_ins(front_html, toc_marker, book_ids)
-            # the contents and the footers of the whole book, side by side
+            # the contents, and the footers of the whole book in one piece per process
             front_job = pool.submit(_render_part, front_html)
-            footer_job = pool.submit(_render_footers, total)
-            front, footers = front_job.result(), footer_job.result()
+            kinds = ["cover"] + ["front"] * (front_pages - 1) + [""] * (total - front_pages)
+            footer_jobs = [
+                pool.submit(_render_footers, first, kinds[first - 1 : last - 1], total)
+                for first, last in _pieces(total, jobs)
+            ]
+            front = front_job.result()
+            footers = [job.result().data for job in footer_jobs]
     finally:
         _BOOK, _OPTIONS = None, PdfOptions()
 
@@ -154,7 +190,7 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
         if name not in front_missing:
             starts[name] = index
 
-    diagnostics = front.diagnostics + [d for r in rendered for d in r.diagnostics]
+    diagnostics = front.diagnostics + [d for r in done for d in r.diagnostics]
     if options.strict and diagnostics:
         first = diagnostics[0]
         raise BuildError(
@@ -163,18 +199,39 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
             "fix it, or build without --strict",
             first.line,
         )
+    if store:
+        for i in todo:
+            store.put(marked[i][0], done[i])
     progress.current.stage("stitching")
-    data = _stitch(front.data, [r.data for r in rendered], starts, footers.data)
+    data = _stitch(front.data, [r.data for r in done], starts, footers)
     files.write_bytes(output, data)
-    inputs = tuple(dict.fromkeys(p for r in [front, *rendered] for p in r.inputs))
+    inputs = tuple(dict.fromkeys(p for r in [front, *done] for p in r.inputs))
     return PdfResult(output, total, diagnostics, inputs)
+
+
+def _pieces(total: int, jobs: int) -> list[tuple[int, int]]:
+    """Pages 1..total cut into `jobs` runs of about equal length, as (first, last + 1)."""
+    bounds = [1 + total * k // jobs for k in range(jobs + 1)]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _part_store(book: Book, options: PdfOptions):
+    """Where unchanged parts are kept between builds (None with --no-cache or the network on)."""
+    if not options.reuse_parts or options.allow_network:
+        return None
+    from builder.cache import PartStore
+    from builder.files import output_folder
+
+    return PartStore(output_folder(book.root, book.config.build.output_dir), book.root)
 
 
 def _literal_toc_css() -> str:
     return '.toc-list a::after { content: leader(". ") attr(data-page); }'
 
 
-def _stitch(front: bytes, parts: list[bytes], starts: dict[str, int], footers: bytes) -> bytes:
+def _stitch(
+    front: bytes, parts: list[bytes], starts: dict[str, int], footers: list[bytes]
+) -> bytes:
     """One PDF from the parts: their pages and outlines in order, the real named destinations
     only, the front's metadata, and every page's footer laid over it."""
     from pypdf import PdfReader, PdfWriter
@@ -194,21 +251,88 @@ def _stitch(front: bytes, parts: list[bytes], starts: dict[str, int], footers: b
         writer.add_metadata({k: v for k, v in first.metadata.items()})
     if "/Lang" in first.trailer["/Root"]:
         root[NameObject("/Lang")] = first.trailer["/Root"]["/Lang"]
-    overlay = PdfReader(io.BytesIO(footers))
-    for page, furniture in zip(writer.pages, overlay.pages, strict=True):
-        page.merge_page(furniture)
+    overlays = [page for data in footers for page in PdfReader(io.BytesIO(data)).pages]
+    lay_over(writer, overlays)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
-def _render_footers(total: int) -> Rendered:
+def lay_over(writer, overlays) -> None:
+    """Draw each overlay page on top of the writer's page of the same index.
+
+    Each overlay becomes a form XObject with its own resources, and the page gets two short
+    content streams around its own ("q" before, "Q /footer Do" after). pypdf's merge_page
+    would parse and rewrite every page's content instead: slower, and stored uncompressed
+    (a 2 MiB book came out at 23 MiB).
+    """
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        EncodedStreamObject,
+        NameObject,
+    )
+
+    def stream(text: bytes):
+        obj = DecodedStreamObject()
+        obj.set_data(text)
+        return writer._add_object(obj)
+
+    before, after = stream(b"q\n"), stream(b"Q\nq /BRfooter Do Q\n")
+    for page, overlay in zip(writer.pages, overlays, strict=True):
+        content = overlay["/Contents"].get_object()
+        form = EncodedStreamObject() if "/Filter" in content else DecodedStreamObject()
+        form._data = content._data  # as stored: no decoding, no recompression
+        if "/Filter" in content:
+            form[NameObject("/Filter")] = content["/Filter"]
+        form.update(
+            {
+                NameObject("/Type"): NameObject("/XObject"),
+                NameObject("/Subtype"): NameObject("/Form"),
+                NameObject("/BBox"): overlay.mediabox,
+                NameObject("/Resources"): overlay["/Resources"].get_object().clone(writer),
+            }
+        )
+        resources = DictionaryObject(page["/Resources"].get_object())
+        xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+        xobjects[NameObject("/BRfooter")] = writer._add_object(form)
+        resources[NameObject("/XObject")] = xobjects
+        page[NameObject("/Resources")] = resources
+        own = page["/Contents"]
+        own = list(own.get_object()) if isinstance(own.get_object(), ArrayObject) else [own]
+        page[NameObject("/Contents")] = ArrayObject([before, *own, after])
+
+
+def _render_footers(first: int, kinds: list[str], total: int) -> Rendered:
     assert _BOOK is not None
-    return _footers(_BOOK, total)
+    return _footers(_BOOK, first, kinds, total)
 
 
-def _footers(book: Book, total: int) -> Rendered:
-    """`total` empty pages with the book's own footer rules: "page X of Y" for the whole book."""
+@contextlib.contextmanager
+def page_numbers(first: int, total: int) -> Iterator[None]:
+    """Number the pages of the next layout from `first`, out of `total`: WeasyPrint gives the
+    page counters to the margin boxes of each page as it makes them, and we set them there."""
+    import weasyprint.layout as layout
+
+    original = layout.make_margin_boxes
+
+    def numbered(context, page, state):
+        counters = state[1]
+        counters["page"] = [first + context.current_page - 1]
+        counters["pages"] = [total]
+        return original(context, page, state)
+
+    layout.make_margin_boxes = numbered
+    try:
+        yield
+    finally:
+        layout.make_margin_boxes = original
+
+
+def _footers(book: Book, first: int, kinds: list[str], total: int) -> Rendered:
+    """Empty pages `first`.. with the book's own footer rules: "page X of Y" for the whole
+    book. `kinds` names each page's type (the cover and front pages have rules of their own)."""
     from builder.render import render_template
 
     css = (
@@ -223,9 +347,10 @@ def _footers(book: Book, total: int) -> Rendered:
         stylesheet=book.config.build.print_css,
         paper=_paper(book),
         css=css,
-        total=total,
+        kinds=kinds,
     )
-    return render_pdf(book, html, PdfOptions())
+    with page_numbers(first, total):
+        return render_pdf(book, html, PdfOptions())
 
 
 def _paper(book: Book) -> str:

@@ -100,6 +100,7 @@ class PdfOptions:
     strict: bool = False
     allow_network: bool = False
     jobs: int = 1
+    reuse_parts: bool = False  # chapter-parallel builds keep their parts to reuse (cache.py)
 
 
 def check_stylesheet(css: str, root: Path, key: str = "print_css") -> Path:

@@ -102,13 +102,14 @@ def render_print(
     part: str = "whole",
     only: set[str] | None = None,
     extra_css: str = "",
+    rendered: list[RenderedChapter] | None = None,
 ) -> str:
     """The single HTML document that WeasyPrint lays out.
 
     `html_dir` is where the HTML will be saved (for --emit-html); links to styles and images
     are then made to resolve from there through a <base> element. `part` ("front" for cover and
     contents, "chapters" for the chapters in `only`) and `extra_css` serve chapter-parallel
-    rendering (parallel.py).
+    rendering (parallel.py), which renders the chapters once (`rendered`) for all its parts.
     """
     config = book.config
     base_href = ""
@@ -123,7 +124,7 @@ def render_print(
         stylesheets=[config.build.print_css],
         paper=page_size(book, booklet),
         text_align=config.build.text_align,
-        chapters=render_chapters(book, PRINT),
+        chapters=rendered if rendered is not None else render_chapters(book, PRINT),
         has_editorial=has_editorial(book),
         base_href=base_href,
         part=part,

@@ -57,6 +57,14 @@ def assert_same_book(single: Path, parallel: Path, title: str) -> None:
         assert a.pages[index].extract_text() == b.pages[index].extract_text(), index
 
 
+@pytest.fixture(autouse=True)
+def small_parts(monkeypatch):
+    """Every chapter of these small books is a part of its own, as long chapters are."""
+    from builder import parallel
+
+    monkeypatch.setattr(parallel, "PART_CHARS", 1)
+
+
 @pytest.fixture(scope="module")
 def linked_book(tmp_path_factory):
     book = new_project(tmp_path_factory.mktemp("parallel") / "book")
@@ -128,3 +136,52 @@ def test_strict_applies_to_every_part(linked_book, tmp_path: Path) -> None:
     result = linked_book.build("pdf", "--no-cache", "--jobs", "2", "--strict", "-o", out)
     assert result.exit_code == 1 and "chapters/06-c.md:5" in result.output
     assert not out.exists()
+
+
+def test_an_edit_lays_out_only_its_part(linked_book, tmp_path: Path) -> None:
+    """After an edit, unchanged parts come from build/.cache/parts; the book still equals a
+    single-process build, also when the edit changes the page count (footers, contents)."""
+    book = copy_of(linked_book, tmp_path)
+    out = tmp_path / "jobs.pdf"
+    first = run("-v", "pdf", "-C", book.root, "--jobs", "2", "-o", out)
+    assert first.exit_code == 0, first.output
+    laid_out = [line for line in first.output.splitlines() if "parts in 2 processes" in line]
+    assert laid_out and "laying out 5 of 5 parts" in laid_out[0], first.output
+    pages_before = len(PdfReader(out).pages)
+
+    longer = (book.root / "chapters/03-c.md").read_text(encoding="utf-8")
+    longer += "\n\n## Added\n\n" + "An added paragraph that runs on for a line or so. " * 80
+    book.write("chapters/03-c.md", longer)
+    again = run("-v", "pdf", "-C", book.root, "--jobs", "2", "-o", out)
+    assert again.exit_code == 0, again.output
+    assert "laying out 1 of 5 parts in 2 processes (4 unchanged)" in again.output, again.output
+    assert len(PdfReader(out).pages) > pages_before
+
+    single = tmp_path / "single.pdf"
+    assert book.build("pdf", "--no-cache", "-o", single).exit_code == 0
+    assert_same_book(single, out, "Fixture Book")
+
+
+def test_no_cache_and_changed_styles_lay_out_every_part(linked_book, tmp_path: Path) -> None:
+    book = copy_of(linked_book, tmp_path)
+    out = tmp_path / "jobs.pdf"
+    assert run("pdf", "-C", book.root, "--jobs", "2", "-o", out).exit_code == 0
+    forced = run("-v", "pdf", "-C", book.root, "--jobs", "2", "--no-cache", "-o", out)
+    assert "laying out 5 of 5 parts" in forced.output, forced.output
+    css = book.root / "styles" / "print.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.chapter { color: #111; }\n", "utf-8")
+    restyled = run("-v", "pdf", "-C", book.root, "--jobs", "2", "-o", out)
+    assert "laying out 5 of 5 parts" in restyled.output, restyled.output
+
+
+def test_stitched_book_stays_compact(tmp_path: Path) -> None:
+    """Footers are laid over the pages as form XObjects, so page contents stay compressed."""
+    single, parallel = tmp_path / "single.pdf", tmp_path / "parallel.pdf"
+    assert run("pdf", "-C", REPO, "--no-cache", "-o", single).exit_code == 0
+    assert run("pdf", "-C", REPO, "--no-cache", "--jobs", "2", "-o", parallel).exit_code == 0
+    for page in PdfReader(parallel).pages:
+        for stream in page.get_object()["/Contents"]:
+            stream = stream.get_object()
+            assert "/Filter" in stream or len(stream.get_data()) < 64  # only our q / Q ... Do
+    # every part embeds its own font subsets; the text itself is not stored twice
+    assert parallel.stat().st_size < 8 * single.stat().st_size
