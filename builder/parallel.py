@@ -174,12 +174,23 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
             # the contents, and the footers of the whole book in one piece per process
             front_job = pool.submit(_render_part, front_html)
             kinds = ["cover"] + ["front"] * (front_pages - 1) + [""] * (total - front_pages)
-            footer_jobs = [
-                pool.submit(_render_footers, first, kinds[first - 1 : last - 1], total)
+            pieces = [
+                (first, total, _footer_html(book, first, kinds[first - 1 : last - 1], total))
                 for first, last in _pieces(total, jobs)
             ]
+            # an edit that keeps the page count keeps every footer too
+            footers: list[Rendered | None] = [store.get(p[2]) if store else None for p in pieces]
+            footer_jobs = {
+                i: pool.submit(_render_footers, *piece)
+                for i, piece in enumerate(pieces)
+                if footers[i] is None
+            }
+            progress.current.stage(
+                f"laying out the contents and {len(footer_jobs)} of {len(pieces)} runs of footers"
+            )
             front = front_job.result()
-            footers = [job.result().data for job in footer_jobs]
+            for i, job in footer_jobs.items():
+                footers[i] = job.result()
     finally:
         _BOOK, _OPTIONS = None, PdfOptions()
 
@@ -202,8 +213,10 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
     if store:
         for i in todo:
             store.put(marked[i][0], done[i])
+        for i in footer_jobs:
+            store.put(pieces[i][2], footers[i])
     progress.current.stage("stitching")
-    data = _stitch(front.data, [r.data for r in done], starts, footers)
+    data = _stitch(front.data, [r.data for r in done], starts, [f.data for f in footers if f])
     files.write_bytes(output, data)
     inputs = tuple(dict.fromkeys(p for r in [front, *done] for p in r.inputs))
     return PdfResult(output, total, diagnostics, inputs)
@@ -304,9 +317,10 @@ def lay_over(writer, overlays) -> None:
         page[NameObject("/Contents")] = ArrayObject([before, *own, after])
 
 
-def _render_footers(first: int, kinds: list[str], total: int) -> Rendered:
+def _render_footers(first: int, total: int, html: str) -> Rendered:
     assert _BOOK is not None
-    return _footers(_BOOK, first, kinds, total)
+    with page_numbers(first, total):
+        return render_pdf(_BOOK, html, PdfOptions())
 
 
 @contextlib.contextmanager
@@ -330,9 +344,11 @@ def page_numbers(first: int, total: int) -> Iterator[None]:
         layout.make_margin_boxes = original
 
 
-def _footers(book: Book, first: int, kinds: list[str], total: int) -> Rendered:
+def _footer_html(book: Book, first: int, kinds: list[str], total: int) -> str:
     """Empty pages `first`.. with the book's own footer rules: "page X of Y" for the whole
-    book. `kinds` names each page's type (the cover and front pages have rules of their own)."""
+    book. `kinds` names each page's type (the cover and front pages have rules of their own).
+    The numbers are set during layout (`page_numbers`); a comment names them, so that the
+    HTML identifies the footers it makes (the part cache is keyed by it)."""
     from builder.render import render_template
 
     css = (
@@ -349,8 +365,7 @@ def _footers(book: Book, first: int, kinds: list[str], total: int) -> Rendered:
         css=css,
         kinds=kinds,
     )
-    with page_numbers(first, total):
-        return render_pdf(book, html, PdfOptions())
+    return f"{html}<!-- pages {first} to {first + len(kinds) - 1} of {total} -->\n"
 
 
 def _paper(book: Book) -> str:
