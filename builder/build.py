@@ -127,6 +127,42 @@ def _epub(book: Book, options: Options, output: Path | None = None) -> Written:
 WRITERS = {"pdf": _pdf, "handout": _handout, "html": _html, "epub": _epub}
 
 
+def _print_job(config, kind: str, options: Options):
+    """The output path and the Layout of a PDF or handout, or None when the PDF is laid out
+    by several processes (parallel.py needs the Book itself). Runs in a child process."""
+    from builder.handout import handout_layout
+    from builder.pdf import parallel_jobs, print_layout
+
+    book = prepare(load_book(config), options)
+    progress.current.stage(f"building {kind}")
+    path = options.output or default_path(book, kind, options)
+    settings = options.pdf_options()
+    if kind == "handout":
+        return path, handout_layout(book, path, settings, options.chapters)
+    if parallel_jobs(book, settings, options.emit_html) > 1:
+        return None
+    return path, print_layout(book, path, settings, options.emit_html)
+
+
+def _load_engine() -> None:
+    import weasyprint  # noqa: F401
+
+
+def _laid_out(config, kind: str, options: Options) -> Written | None:
+    """A PDF or handout whose chapters are read and rendered in a child process while this
+    one imports WeasyPrint (overlap.py); None when a parallel build must take over."""
+    from builder.overlap import in_child
+
+    job = in_child(lambda: _print_job(config, kind, options), _load_engine)
+    if job is None:
+        return None
+    from builder.pdf import write_layout
+
+    path, layout = job
+    result = write_layout(layout, path, options.pdf_options())
+    return Written(result.path, result.pages, None, result.diagnostics, result.inputs)
+
+
 CACHEABLE = ("pdf", "handout", "epub")
 
 
@@ -178,9 +214,11 @@ def build(kind: str, options: Options) -> Written:
     written = _from_cache(folder, config.root, kind, options)
     if written is None:
         progress.current.stage("reading chapters")
-        book = prepare(load_book(config), options)
-        progress.current.stage(f"building {kind}")
-        written = WRITERS[kind](book, options)
+        written = _laid_out(config, kind, options) if kind in ("pdf", "handout") else None
+        if written is None:
+            book = prepare(load_book(config), options)
+            progress.current.stage(f"building {kind}")
+            written = WRITERS[kind](book, options)
         _to_cache(folder, config.root, kind, options, written)
     progress.current.stage("done")
     progress.current.clear()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from builder import files
 from builder.model import Book
-from builder.pdf import PdfOptions, PdfResult, check_stylesheet, render_pdf
+from builder.pdf import Layout, PdfOptions, PdfResult, check_stylesheet, write_layout
 from builder.render import render_handout
 
 
@@ -24,9 +24,13 @@ def selection_label(book: Book, spec: str | None) -> str:
 def write_handout(
     book: Book, output: Path, options: PdfOptions, selection: str | None = None
 ) -> PdfResult:
+    return write_layout(handout_layout(book, output, options, selection), output, options)
+
+
+def handout_layout(
+    book: Book, output: Path, options: PdfOptions, selection: str | None = None
+) -> Layout:
     check_stylesheet(book.config.handout.css, book.root, key="css under [handout]")
     files.check_target(output, book.root)
     html = render_handout(book, selection_label(book, selection), booklet=options.booklet)
-    done = render_pdf(book, html, options, book.config.handout.css)
-    files.write_bytes(output, done.data)
-    return PdfResult(output, done.pages, done.diagnostics, done.inputs)
+    return Layout.of(book, html, book.config.handout.css)

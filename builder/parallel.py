@@ -37,10 +37,10 @@ from builder import files, progress
 from builder.errors import BuildError
 from builder.markup import PRINT
 from builder.model import Book
-from builder.pdf import PdfOptions, PdfResult, Rendered, render_pdf
+from builder.pdf import Layout, PdfOptions, PdfResult, Rendered, render_pdf
 from builder.render import render_chapters, render_print
 
-_BOOK: Book | None = None  # inherited by forked workers, so the Book is never pickled
+_BOOK: Layout | None = None  # inherited by forked workers, so it is never pickled
 _OPTIONS = PdfOptions()  # likewise: the user's options for each part (strict is applied after)
 NO_FOOTER = "@page { @bottom-center { content: none; } }"
 ID_ATTR = re.compile(r"""\bid="([^"]+)\"""")
@@ -99,7 +99,7 @@ def _with_stand_ins(html: str, marker: str, book_ids: set[str]) -> tuple[str, li
 
 def _render_part(html: str) -> Rendered:
     assert _BOOK is not None
-    return render_pdf(_BOOK, html, _OPTIONS)
+    return render_pdf(replace(_BOOK, html=html), _OPTIONS)
 
 
 def _dests(data: bytes) -> tuple[int, dict[str, int]]:
@@ -143,7 +143,7 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
         + (f" ({reused} unchanged)" if reused else "")
     )
     toc_marker = '<h2 id="toc-title" class="toc-heading">'
-    _BOOK = book
+    _BOOK = Layout.of(book, "")
     _OPTIONS = replace(options, strict=False, jobs=1)
     try:
         context = multiprocessing.get_context("fork")
@@ -151,7 +151,7 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
             pending = {i: pool.submit(_render_part, marked[i][0]) for i in todo}
             # meanwhile: how long are the cover and contents? (numbers do not change that)
             counting = _with_stand_ins(front_html, toc_marker, book_ids)[0]
-            front_pages = _dests(render_pdf(book, counting, _OPTIONS).data)[0]
+            front_pages = _dests(_render_part(counting).data)[0]
             for i, future in pending.items():
                 rendered[i] = future.result()
             done = [r for r in rendered if r is not None]
@@ -320,7 +320,7 @@ def lay_over(writer, overlays) -> None:
 def _render_footers(first: int, total: int, html: str) -> Rendered:
     assert _BOOK is not None
     with page_numbers(first, total):
-        return render_pdf(_BOOK, html, PdfOptions())
+        return render_pdf(replace(_BOOK, html=html), PdfOptions())
 
 
 @contextlib.contextmanager

@@ -1,20 +1,24 @@
-"""Write the print PDF with WeasyPrint (imported here only, so other commands never pay for it)."""
+"""Write the print PDF with WeasyPrint (imported here only, so other commands never pay for it).
+
+This module imports neither WeasyPrint nor the Markdown and template stack at load time: a
+build lays out in a process that never loads the latter (build.py).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder import files, progress
-from builder.config import PAPER_POINTS
+from builder.config import PAPER_POINTS, Config
 from builder.errors import BuildError, Diagnostic
 from builder.model import Book
-from builder.render import render_print
 from builder.resources import ProjectResources
 from builder.stack import roomy
 
@@ -37,10 +41,7 @@ class _Collector(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append((record.levelno, record.getMessage().splitlines()[0]))
 
-    def diagnostics(self, resources: ProjectResources, book: Book) -> list[Diagnostic]:
-        from builder.references import anchor_links
-
-        anchors = anchor_links(book)
+    def diagnostics(self, resources: ProjectResources, anchors: dict) -> list[Diagnostic]:
         return [_diagnostic(message, resources, anchors) for _, message in self.records]
 
 
@@ -175,31 +176,52 @@ class Rendered:
     inputs: tuple[Path, ...]
 
 
-def render_pdf(book: Book, html: str, options: PdfOptions, stylesheet: str = "") -> Rendered:
+@dataclass(frozen=True)
+class Layout:
+    """One HTML document to lay out, with what the engine needs of the Book and no more: the
+    project's settings (root, limits, paper), the clock, and which file asked for each URL
+    and each link (for errors that name their source). Plain data, so it can be made in
+    another process (build.py) and shared by the parts of a parallel build."""
+
+    config: Config
+    created: datetime.datetime
+    html: str
+    origins: dict[str, str]
+    anchors: dict = field(default_factory=dict)  # fragment -> references.Reference
+
+    @classmethod
+    def of(cls, book: Book, html: str, stylesheet: str = "") -> Layout:
+        from builder.references import anchor_links, origins
+
+        css = stylesheet or book.config.build.print_css
+        return cls(book.config, book.created, html, origins(book, css), anchor_links(book))
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+
+def render_pdf(layout: Layout, options: PdfOptions) -> Rendered:
     """HTML -> PDF bytes with WeasyPrint, every resource through the project's gatekeeper,
     within the configured page and time limits."""
     import weasyprint
 
-    from builder.references import origins
-
-    settings = book.config.build
+    settings = layout.config.build
     resources = ProjectResources(
-        book.root,
-        allow_network=options.allow_network,
-        origins=origins(book, stylesheet or settings.print_css),
+        layout.root, allow_network=options.allow_network, origins=layout.origins
     )
     extra = {"pdf_variant": options.pdf_variant} if options.pdf_variant else {}
     try:
         with captured_weasyprint_logs() as logs, limits(settings.max_pages, settings.time_limit):
             page = weasyprint.HTML(
-                string=html,
-                base_url=book.root.resolve().as_uri() + "/",
+                string=layout.html,
+                base_url=layout.root.resolve().as_uri() + "/",
                 url_fetcher=make_fetcher(resources),
             )
             document = roomy(lambda: page.render(**extra))
             # PDF/A wants a file identifier; pydyf computes it by serializing every object a
             # second time (about 5% of a build), so plain PDFs go without, as WeasyPrint's do.
-            ident = {"pdf_identifier": _identifier(book)} if options.pdf_variant else {}
+            ident = {"pdf_identifier": _identifier(layout)} if options.pdf_variant else {}
             data = roomy(lambda: document.write_pdf(**ident, **extra))
     except _LimitReached as stop:
         raise BuildError(
@@ -213,7 +235,7 @@ def render_pdf(book: Book, html: str, options: PdfOptions, stylesheet: str = "")
             "chapters", f"the document is {kind} to lay out", "simplify the content or CSS"
         ) from None
     resources.raise_first_refusal()
-    diagnostics = logs.diagnostics(resources, book)
+    diagnostics = logs.diagnostics(resources, layout.anchors)
     if options.strict and diagnostics:
         first = diagnostics[0]
         raise BuildError(
@@ -226,7 +248,7 @@ def render_pdf(book: Book, html: str, options: PdfOptions, stylesheet: str = "")
     if options.booklet or options.n_up > 1:
         from builder.impose import booklet, n_up
 
-        paper = PAPER_POINTS[book.config.build.paper]
+        paper = PAPER_POINTS[settings.paper]
         data = booklet(data, paper) if options.booklet else n_up(data, options.n_up)
     return Rendered(data, pages, diagnostics, tuple(dict.fromkeys(resources.served)))
 
@@ -235,13 +257,30 @@ def write_pdf(
     book: Book, output: Path, options: PdfOptions, *, emit_html: Path | None = None
 ) -> PdfResult:
     """Lay out the print HTML and write the PDF atomically; return what was written."""
-    check_stylesheet(book.config.build.print_css, book.root)
-    plain = not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
-    jobs = _jobs(book, options.jobs)
-    if jobs > 1 and len(book.chapters) > 1 and plain:
+    jobs = parallel_jobs(book, options, emit_html)
+    if jobs > 1:
         from builder.parallel import write_pdf_parallel
 
-        return write_pdf_parallel(book, output, options, min(jobs, len(book.chapters)))
+        return write_pdf_parallel(book, output, options, jobs)
+    return write_layout(print_layout(book, output, options, emit_html), output, options)
+
+
+def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None) -> int:
+    """How many processes lay out this book: 1 unless --jobs asks for more and it can."""
+    check_stylesheet(book.config.build.print_css, book.root)
+    plain = not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
+    if not plain or len(book.chapters) < 2:
+        return 1
+    return min(_jobs(book, options.jobs), len(book.chapters))
+
+
+def print_layout(
+    book: Book, output: Path, options: PdfOptions, emit_html: Path | None = None
+) -> Layout:
+    """Everything before the engine: checks, the print HTML (and --emit-html's copy)."""
+    from builder.render import render_print
+
+    check_stylesheet(book.config.build.print_css, book.root)
     files.check_target(output, book.root)
     html = render_print(book, booklet=options.booklet)
     if emit_html is not None:
@@ -249,8 +288,13 @@ def write_pdf(
         files.write_text(
             emit_html, render_print(book, html_dir=emit_html.parent, booklet=options.booklet)
         )
+    return Layout.of(book, html)
+
+
+def write_layout(layout: Layout, output: Path, options: PdfOptions) -> PdfResult:
+    """The engine's part: lay out, write the PDF atomically, say what was written."""
     progress.current.stage("laying out")
-    done = render_pdf(book, html, options)
+    done = render_pdf(layout, options)
     progress.current.stage("writing")
     files.write_bytes(output, done.data)
     return PdfResult(output, done.pages, done.diagnostics, done.inputs)
@@ -271,9 +315,10 @@ def _jobs(book: Book, asked: int) -> int:
     return (os.cpu_count() or 1) if size >= PARALLEL_FROM_CHARS else 1
 
 
-def _identifier(book: Book) -> bytes:
+def _identifier(layout: Layout) -> bytes:
     """A stable PDF /ID from the config, so the same sources give the same file."""
     import hashlib
 
-    seed = f"{book.config.report.slug}\n{book.config.report.title}\n{book.created.isoformat()}"
+    report = layout.config.report
+    seed = f"{report.slug}\n{report.title}\n{layout.created.isoformat()}"
     return hashlib.md5(seed.encode(), usedforsecurity=False).hexdigest().encode()
