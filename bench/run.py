@@ -1,6 +1,6 @@
 """Benchmark build-report against the engine alone (and pandoc, where present).
 
-    python bench/run.py                       # x1, x10, x50, x200; 3 runs each
+    python bench/run.py                       # x1, x10, x50, x200; 3 runs each (9 up to x10)
     python bench/run.py --scales 1 --runs 1   # what CI runs, to prove the harness works
 
 For each scale it generates the default briefing with every chapter's text repeated N times,
@@ -11,9 +11,10 @@ then measures, in turn within each run (so machine noise hits both sides alike):
   build-report lays out (written once beforehand with --emit-html): the floor
 - pandoc:          `pandoc --pdf-engine=weasyprint` on the same chapters, when pandoc is on PATH
 
-and reports medians of wall time and of peak memory (each process's own maximum RSS), with
-build-report's ratios to the floor. It also times `--help` and a cached rebuild. Timing goals
-live here, not in the test suite.
+and reports medians of wall time and of peak memory (the largest RSS of the process and of
+any child it waited for), with build-report's ratios to the floor. It also times `--help`, a
+one-chapter edit rebuilt with `--jobs 0` (the parts of the other chapters reused), and a cached
+rebuild. Timing goals live here, not in the test suite.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
+EDITED = "03-key-interactions.md"  # a chapter of average length (a fifth of the book)
 FLOOR = "import sys, weasyprint; weasyprint.HTML(filename=sys.argv[1]).write_pdf(sys.argv[2])"
 
 
@@ -138,6 +140,16 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
         order = list(commands) if run % 2 == 0 else list(reversed(commands))
         for name in order:
             sides[name].append(measure(commands[name], root))
+    # a one-chapter edit: the parts of a --jobs 0 build are kept, one chapter changes each run
+    edit = [PY, "-m", "builder", "pdf", "--jobs", "0", "-C", str(root), "-o", "e.pdf"]
+    subprocess.run(edit, cwd=root, check=True, capture_output=True)
+    edited = root / "chapters" / EDITED
+    text = edited.read_text(encoding="utf-8")
+    edits = []
+    for run in range(runs):
+        edited.write_text(text + f"\nA sentence added in edit {run + 1}.\n", encoding="utf-8")
+        edits.append(measure(edit, root))
+    edited.write_text(text, encoding="utf-8")
     # the cache: an unchanged project, built again
     subprocess.run(
         [PY, "-m", "builder", "pdf", "-C", str(root), "-o", "a.pdf"],
@@ -149,7 +161,7 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
         measure([PY, "-m", "builder", "pdf", "-C", str(root), "-o", "a.pdf"], root)
         for _ in range(runs)
     ]
-    result = {"scale": scale, "pages": pages(root / "a.pdf"), "cached": cached}
+    result = {"scale": scale, "pages": pages(root / "a.pdf"), "cached": cached, "edit": edits}
     for name, values in sides.items():
         if values:
             result[name] = (
@@ -167,19 +179,21 @@ def table(results: list[dict], help_seconds: float) -> str:
     lines = [
         "| scale | pages | build-report s | WeasyPrint alone s | time ratio | --jobs 0 s | "
         "--jobs 0 ratio | build-report MiB | WeasyPrint MiB | memory ratio | pandoc s | "
-        "cached rebuild ratio |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "one-chapter edit s | edit / cold | cached rebuild / cold |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         ours, floor = r["build-report"], r["weasyprint"]
         pandoc = f"{r['pandoc'][0]:.2f}" if "pandoc" in r else "not installed"
         cached = statistics.median(v[0] for v in r["cached"]) / ours[0]
+        edit = statistics.median(v[0] for v in r["edit"])
         par = r["parallel"]
         lines.append(
             f"| x{r['scale']} | {r['pages']} | {ours[0]:.2f} | {floor[0]:.2f} | "
             f"{ours[0] / floor[0]:.2f} | {par[0]:.2f} | {par[0] / floor[0]:.2f} | "
             f"{ours[1] / 1024:.0f} | {floor[1] / 1024:.0f} | "
-            f"{ours[1] / floor[1]:.2f} | {pandoc} | {cached:.3f} |"
+            f"{ours[1] / floor[1]:.2f} | {pandoc} | {edit:.2f} | {edit / ours[0]:.2f} | "
+            f"{cached:.3f} |"
         )
     lines.append("")
     lines.append(f"`build-report --help`: {help_seconds:.3f} s (median).")
@@ -197,7 +211,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         results = []
         for scale in scales:
-            results.append(bench_scale(scale, args.runs, Path(tmp)))
+            # small books are quick and their ratios noisier: measure them three times as often
+            runs = args.runs * 3 if scale <= 10 else args.runs
+            results.append(bench_scale(scale, runs, Path(tmp)))
             print(f"x{scale} done", file=sys.stderr)
     text = table(results, help_time(max(args.runs, 3)))
     print(text)

@@ -128,8 +128,9 @@ WRITERS = {"pdf": _pdf, "handout": _handout, "html": _html, "epub": _epub}
 
 
 def _print_job(config, kind: str, options: Options):
-    """The output path and the Layout of a PDF or handout, or None when the PDF is laid out
-    by several processes (parallel.py needs the Book itself). Runs in a child process."""
+    """What a PDF or handout build lays out, worked out from the Book: the output path and a
+    Layout, or for a PDF laid out by several processes, a parallel Plan and the process count.
+    Runs in a child process (overlap.py); everything it returns is plain data."""
     from builder.handout import handout_layout
     from builder.pdf import parallel_jobs, print_layout
 
@@ -138,28 +139,28 @@ def _print_job(config, kind: str, options: Options):
     path = options.output or default_path(book, kind, options)
     settings = options.pdf_options()
     if kind == "handout":
-        return path, handout_layout(book, path, settings, options.chapters)
-    if parallel_jobs(book, settings, options.emit_html) > 1:
-        return None
-    return path, print_layout(book, path, settings, options.emit_html)
+        return path, handout_layout(book, path, settings, options.chapters), 1
+    jobs = parallel_jobs(book, settings, options.emit_html)
+    if jobs > 1:
+        from builder.parallel import plan
+
+        return path, plan(book, path), jobs
+    return path, print_layout(book, path, settings, options.emit_html), 1
 
 
-def _load_engine() -> None:
-    import weasyprint  # noqa: F401
-
-
-def _laid_out(config, kind: str, options: Options) -> Written | None:
+def _laid_out(config, kind: str, options: Options) -> Written:
     """A PDF or handout whose chapters are read and rendered in a child process while this
-    one imports WeasyPrint (overlap.py); None when a parallel build must take over."""
+    one imports WeasyPrint (overlap.py)."""
     from builder.overlap import in_child
+    from builder.pdf import load_engine, write_layout
 
-    job = in_child(lambda: _print_job(config, kind, options), _load_engine)
-    if job is None:
-        return None
-    from builder.pdf import write_layout
+    path, job, jobs = in_child(lambda: _print_job(config, kind, options), load_engine)
+    if jobs > 1:
+        from builder.parallel import run
 
-    path, layout = job
-    result = write_layout(layout, path, options.pdf_options())
+        result = run(job, path, options.pdf_options(), jobs)
+    else:
+        result = write_layout(job, path, options.pdf_options())
     return Written(result.path, result.pages, None, result.diagnostics, result.inputs)
 
 
@@ -214,8 +215,9 @@ def build(kind: str, options: Options) -> Written:
     written = _from_cache(folder, config.root, kind, options)
     if written is None:
         progress.current.stage("reading chapters")
-        written = _laid_out(config, kind, options) if kind in ("pdf", "handout") else None
-        if written is None:
+        if kind in ("pdf", "handout"):
+            written = _laid_out(config, kind, options)
+        else:
             book = prepare(load_book(config), options)
             progress.current.stage(f"building {kind}")
             written = WRITERS[kind](book, options)

@@ -23,21 +23,27 @@ single-process build's (tests/test_parallel.py compares them).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import itertools
 import multiprocessing
 import re
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from builder import files, progress
 from builder.errors import BuildError
 from builder.markup import PRINT
 from builder.model import Book
-from builder.pdf import Layout, PdfOptions, PdfResult, Rendered, render_pdf
+from builder.pdf import (
+    Layout,
+    PdfOptions,
+    PdfResult,
+    Rendered,
+    load_engine,
+    page_numbers,
+    render_pdf,
+)
 from builder.render import render_chapters, render_print
 
 _BOOK: Layout | None = None  # inherited by forked workers, so it is never pickled
@@ -112,10 +118,27 @@ def _dests(data: bytes) -> tuple[int, dict[str, int]]:
     return len(reader.pages), found
 
 
-def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
-    global _BOOK, _OPTIONS
-    import weasyprint  # noqa: F401 - imported once here, inherited by every forked worker
+@dataclass(frozen=True)
+class Plan:
+    """A parallel build worked out from the Book, as plain data: the parts' HTML (largest
+    first, with their stand-in anchors), the front's HTML, and what numbering needs. It can
+    be made in another process (build.py) while this one imports the engine."""
 
+    layout: Layout  # the book's settings and sources; each part swaps in its own HTML
+    parts: list[tuple[str, list[str]]]  # (html, stand-in anchors), in book order
+    order: list[int]  # the parts by decreasing size: the order to lay them out in
+    front: str
+    book_ids: frozenset[str]
+    anchors: list[str]  # each chapter's anchor, in book order
+    footer: str  # the furniture page of the footer runs, before numbering (see _footer_html)
+
+
+def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
+    return run(plan(book, output), output, options, jobs)
+
+
+def plan(book: Book, output: Path) -> Plan:
+    """Everything a parallel build needs of the Book."""
     files.check_target(output, book.root)
     title = css_string(book.config.report.title)
     running_title = f"@page {{ @top-left {{ content: {title}; }} }}"
@@ -130,20 +153,38 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
     front_html = render_print(
         book, part="front", extra_css=NO_FOOTER + _literal_toc_css(), rendered=chapters
     )
-    book_ids = {i for html in [front_html, *pages_html] for i in ID_ATTR.findall(html)}
+    book_ids = frozenset(i for html in [front_html, *pages_html] for i in ID_ATTR.findall(html))
     marked = [_with_stand_ins(html, '<p class="chapter-number">', book_ids) for html in pages_html]
-    store = _part_store(book, options)
+    order = sorted(range(len(cut)), key=lambda i: -sum(sizes[slug] for slug in cut[i]))
+    return Plan(
+        layout=Layout.of(book, ""),
+        parts=marked,
+        order=order,
+        front=front_html,
+        book_ids=book_ids,
+        anchors=[ch.anchor for ch in book.chapters],
+        footer=_footer_html(book),
+    )
+
+
+def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
+    """Lay out the plan's parts in `jobs` processes, then the contents and footers, and
+    stitch them into `output`."""
+    global _BOOK, _OPTIONS
+    load_engine()  # once, here: every forked worker inherits it
+    marked = plan.parts
+    book_ids = plan.book_ids
+    store = _part_store(plan.layout.config, options)
     rendered: list[Rendered | None] = [store.get(html) if store else None for html, _ in marked]
-    todo = [i for i, r in enumerate(rendered) if r is None]
-    # largest first: the pool hands each free process the next, which evens out the ends
-    todo.sort(key=lambda i: -sum(sizes[slug] for slug in cut[i]))
+    todo = [i for i in plan.order if rendered[i] is None]
     reused = len(marked) - len(todo)
     progress.current.stage(
         f"laying out {len(todo)} of {len(marked)} parts in {jobs} processes"
         + (f" ({reused} unchanged)" if reused else "")
     )
     toc_marker = '<h2 id="toc-title" class="toc-heading">'
-    _BOOK = Layout.of(book, "")
+    front_html = plan.front
+    _BOOK = plan.layout
     _OPTIONS = replace(options, strict=False, jobs=1)
     try:
         context = multiprocessing.get_context("fork")
@@ -164,10 +205,10 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
                         starts[name] = offset + index
                 offset += pages
             total = offset
-            for chapter in book.chapters:
+            for anchor in plan.anchors:
                 front_html = front_html.replace(
-                    f'<a href="#{chapter.anchor}">',
-                    f'<a href="#{chapter.anchor}" data-page="{starts[chapter.anchor] + 1}">',
+                    f'<a href="#{anchor}">',
+                    f'<a href="#{anchor}" data-page="{starts[anchor] + 1}">',
                     1,
                 )
             front_html, front_missing = _with_stand_ins(front_html, toc_marker, book_ids)
@@ -175,7 +216,7 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
             front_job = pool.submit(_render_part, front_html)
             kinds = ["cover"] + ["front"] * (front_pages - 1) + [""] * (total - front_pages)
             pieces = [
-                (first, total, _footer_html(book, first, kinds[first - 1 : last - 1], total))
+                (first, total, _numbered(plan.footer, first, kinds[first - 1 : last - 1], total))
                 for first, last in _pieces(total, jobs)
             ]
             # an edit that keeps the page count keeps every footer too
@@ -222,20 +263,28 @@ def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int)
     return PdfResult(output, total, diagnostics, inputs)
 
 
+FRONT_COST = 40  # laying out the cover and contents costs about as much as 40 footers
+
+
 def _pieces(total: int, jobs: int) -> list[tuple[int, int]]:
-    """Pages 1..total cut into `jobs` runs of about equal length, as (first, last + 1)."""
-    bounds = [1 + total * k // jobs for k in range(jobs + 1)]
+    """Pages 1..total cut into `jobs` runs, as (first, last + 1), the first shorter by the
+    cost of the contents, which the same process lays out first: so all end together."""
+    size = total + FRONT_COST
+    bounds = [1] + [
+        max(1, min(total + 1, 1 + size * k // jobs - FRONT_COST)) for k in range(1, jobs)
+    ]
+    bounds.append(total + 1)
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _part_store(book: Book, options: PdfOptions):
+def _part_store(config, options: PdfOptions):
     """Where unchanged parts are kept between builds (None with --no-cache or the network on)."""
     if not options.reuse_parts or options.allow_network:
         return None
     from builder.cache import PartStore
     from builder.files import output_folder
 
-    return PartStore(output_folder(book.root, book.config.build.output_dir), book.root)
+    return PartStore(output_folder(config.root, config.build.output_dir), config.root)
 
 
 def _literal_toc_css() -> str:
@@ -323,32 +372,9 @@ def _render_footers(first: int, total: int, html: str) -> Rendered:
         return render_pdf(replace(_BOOK, html=html), PdfOptions())
 
 
-@contextlib.contextmanager
-def page_numbers(first: int, total: int) -> Iterator[None]:
-    """Number the pages of the next layout from `first`, out of `total`: WeasyPrint gives the
-    page counters to the margin boxes of each page as it makes them, and we set them there."""
-    import weasyprint.layout as layout
-
-    original = layout.make_margin_boxes
-
-    def numbered(context, page, state):
-        counters = state[1]
-        counters["page"] = [first + context.current_page - 1]
-        counters["pages"] = [total]
-        return original(context, page, state)
-
-    layout.make_margin_boxes = numbered
-    try:
-        yield
-    finally:
-        layout.make_margin_boxes = original
-
-
-def _footer_html(book: Book, first: int, kinds: list[str], total: int) -> str:
-    """Empty pages `first`.. with the book's own footer rules: "page X of Y" for the whole
-    book. `kinds` names each page's type (the cover and front pages have rules of their own).
-    The numbers are set during layout (`page_numbers`); a comment names them, so that the
-    HTML identifies the footers it makes (the part cache is keyed by it)."""
+def _footer_html(book: Book) -> str:
+    """An HTML page of empty pages with the book's own footer rules, for "page X of Y" on
+    every page of the book; `_numbered` fills in the pages."""
     from builder.render import render_template
 
     css = (
@@ -357,14 +383,24 @@ def _footer_html(book: Book, first: int, kinds: list[str], total: int) -> str:
         ".furniture { break-after: page; height: 0; margin: 0; }"
         ".furniture-cover { page: cover; } .furniture-front { page: front; }"
     )
-    html = render_template(
+    return render_template(
         "furniture.html.jinja",
         report=book.config.report,
         stylesheet=book.config.build.print_css,
         paper=_paper(book),
         css=css,
-        kinds=kinds,
     )
+
+
+def _numbered(footer: str, first: int, kinds: list[str], total: int) -> str:
+    """Pages `first`.. of the footer HTML, `kinds` naming each page's type (the cover and
+    front pages have rules of their own). The numbers are set during layout (`page_numbers`);
+    a comment names them, so that the HTML identifies the footers it makes (the part cache is
+    keyed by it)."""
+    pages = "".join(
+        f'<div class="furniture{" furniture-" + kind if kind else ""}"></div>\n' for kind in kinds
+    )
+    html = footer.replace("<!-- pages -->", pages, 1)
     return f"{html}<!-- pages {first} to {first + len(kinds) - 1} of {total} -->\n"
 
 

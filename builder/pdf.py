@@ -168,6 +168,32 @@ def limits(max_pages: int, seconds: float) -> Iterator[_Limits]:
         logger.propagate = saved[1]
 
 
+def load_engine() -> None:
+    """Import WeasyPrint now (about half a second), e.g. while another process prepares."""
+    import weasyprint  # noqa: F401
+
+
+@contextlib.contextmanager
+def page_numbers(first: int, total: int) -> Iterator[None]:
+    """Number the pages of the next layout from `first`, out of `total`: WeasyPrint gives the
+    page counters to the margin boxes of each page as it makes them, and we set them there."""
+    import weasyprint.layout as layout
+
+    original = layout.make_margin_boxes
+
+    def numbered(context, page, state):
+        counters = state[1]
+        counters["page"] = [first + context.current_page - 1]
+        counters["pages"] = [total]
+        return original(context, page, state)
+
+    layout.make_margin_boxes = numbered
+    try:
+        yield
+    finally:
+        layout.make_margin_boxes = original
+
+
 @dataclass(frozen=True)
 class Rendered:
     data: bytes
