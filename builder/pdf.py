@@ -227,28 +227,18 @@ class Layout:
         return self.config.root
 
 
-def render_pdf(layout: Layout, options: PdfOptions) -> Rendered:
-    """HTML -> PDF bytes with WeasyPrint, every resource through the project's gatekeeper,
-    within the configured page and time limits."""
-    import weasyprint
-
+@contextlib.contextmanager
+def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResources, _Collector]]:
+    """WeasyPrint at work on `layout`: every resource through the project's gatekeeper, its
+    messages collected, the configured page and time limits watched, and what stops it
+    turned into an error for the user."""
     settings = layout.config.build
     resources = ProjectResources(
         layout.root, allow_network=options.allow_network, origins=layout.origins
     )
-    extra = {"pdf_variant": options.pdf_variant} if options.pdf_variant else {}
     try:
         with captured_weasyprint_logs() as logs, limits(settings.max_pages, settings.time_limit):
-            page = weasyprint.HTML(
-                string=layout.html,
-                base_url=layout.root.resolve().as_uri() + "/",
-                url_fetcher=make_fetcher(resources),
-            )
-            document = roomy(lambda: page.render(**extra))
-            # PDF/A wants a file identifier; pydyf computes it by serializing every object a
-            # second time (about 5% of a build), so plain PDFs go without, as WeasyPrint's do.
-            ident = {"pdf_identifier": _identifier(layout)} if options.pdf_variant else {}
-            data = roomy(lambda: document.write_pdf(**ident, **extra))
+            yield resources, logs
     except _LimitReached as stop:
         raise BuildError(
             "report.toml",
@@ -261,6 +251,20 @@ def render_pdf(layout: Layout, options: PdfOptions) -> Rendered:
             "chapters", f"the document is {kind} to lay out", "simplify the content or CSS"
         ) from None
     resources.raise_first_refusal()
+
+
+def html_document(layout: Layout, resources: ProjectResources):
+    import weasyprint
+
+    return weasyprint.HTML(
+        string=layout.html,
+        base_url=layout.root.resolve().as_uri() + "/",
+        url_fetcher=make_fetcher(resources),
+    )
+
+
+def checked(layout: Layout, options: PdfOptions, resources, logs) -> list[Diagnostic]:
+    """The engine's messages as diagnostics; under --strict the first is an error."""
     diagnostics = logs.diagnostics(resources, layout.anchors)
     if options.strict and diagnostics:
         first = diagnostics[0]
@@ -270,11 +274,25 @@ def render_pdf(layout: Layout, options: PdfOptions) -> Rendered:
             "fix it, or build without --strict",
             first.line,
         )
+    return diagnostics
+
+
+def render_pdf(layout: Layout, options: PdfOptions) -> Rendered:
+    """HTML -> PDF bytes with WeasyPrint (see `engine`)."""
+    extra = {"pdf_variant": options.pdf_variant} if options.pdf_variant else {}
+    with engine(layout, options) as (resources, logs):
+        page = html_document(layout, resources)
+        document = roomy(lambda: page.render(**extra))
+        # PDF/A wants a file identifier; pydyf computes it by serializing every object a
+        # second time (about 5% of a build), so plain PDFs go without, as WeasyPrint's do.
+        ident = {"pdf_identifier": _identifier(layout)} if options.pdf_variant else {}
+        data = roomy(lambda: document.write_pdf(**ident, **extra))
+    diagnostics = checked(layout, options, resources, logs)
     pages = len(document.pages)
     if options.booklet or options.n_up > 1:
         from builder.impose import booklet, n_up
 
-        paper = PAPER_POINTS[settings.paper]
+        paper = PAPER_POINTS[layout.config.build.paper]
         data = booklet(data, paper) if options.booklet else n_up(data, options.n_up)
     return Rendered(data, pages, diagnostics, tuple(dict.fromkeys(resources.served)))
 

@@ -1,0 +1,101 @@
+"""Lay out a part of a book now and number its pages later (chapter-parallel builds).
+
+A part's page numbers ("page X of Y") are known only once every part before it has been laid
+out, and the total only at the very end. WeasyPrint makes each page's margin boxes after the
+whole document is paginated, from the page counters it keeps for that page, so we hold that
+step in: `Part` lays the document out and writes it at once with every margin box that does
+not show a page number (running heads), keeping each page's state; `Part.numbers` then makes
+the margin boxes that do (footers) with the real numbers, as an overlay of the same pages. The
+part itself is the same whatever the numbers are, which is also what lets an unchanged part be
+reused in a later build; the overlay is cheap to make.
+
+This reaches into WeasyPrint's layout internals (`make_margin_boxes`, the page maker's
+counter state); tests/test_parallel.py compares every page with a single-process build.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from builder.pdf import Layout, PdfOptions, Rendered, checked, engine, html_document
+from builder.stack import roomy
+
+PAGE_COUNTERS = ("page", "pages")
+
+
+def shows_page_number(box) -> bool:
+    """Whether a margin box's content uses counter(page) or counter(pages)."""
+    content = box.style["content"]
+    if not isinstance(content, tuple):
+        return False
+    return any(
+        kind in ("counter()", "counters()") and value[0] in PAGE_COUNTERS for kind, value in content
+    )
+
+
+class Part:
+    """One part of a book, laid out and written at once, except for the margin boxes that
+    show a page number, which wait for `numbers`."""
+
+    def __init__(self, layout: Layout, options: PdfOptions) -> None:
+        import weasyprint.layout
+
+        self.layout, self.options = layout, options
+        self.held: list[tuple] = []  # (context, page box, page state) for each page
+        original = weasyprint.layout.make_margin_boxes
+
+        def unnumbered(context, page, state):
+            self.held.append((context, page, state))
+            return [box for box in original(context, page, state) if not shows_page_number(box)]
+
+        with engine(layout, options) as (resources, logs):
+            html = html_document(layout, resources)
+            weasyprint.layout.make_margin_boxes = unnumbered
+            try:
+                self.document = roomy(html.render)
+            finally:
+                weasyprint.layout.make_margin_boxes = original
+            data = roomy(self.document.write_pdf)
+        diagnostics = checked(layout, options, resources, logs)
+        served = tuple(dict.fromkeys(resources.served))
+        self.rendered = Rendered(data, len(self.document.pages), diagnostics, served)
+
+    def anchors(self) -> dict[str, int]:
+        """Each anchor's page (its first, for an element that runs over several)."""
+        found: dict[str, int] = {}
+        for index, page in enumerate(self.document.pages):
+            for name in page.anchors:
+                found.setdefault(name, index)
+        return found
+
+    def numbers(self, first: int, total: int) -> bytes:
+        """An overlay of the part's margin boxes that show page numbers, one page for each of
+        its pages, numbered from `first` of `total`."""
+        from weasyprint.document import Document, Page
+        from weasyprint.layout.background import layout_box_backgrounds
+        from weasyprint.layout.page import make_margin_boxes
+
+        overlays = []
+        with engine(self.layout, self.options):
+            for index, (context, page, state) in enumerate(self.held):
+                counters = state[1]
+                counters["page"], counters["pages"] = [first + index], [total]
+                context.current_page = index + 1
+                overlay = copy.copy(page)
+                overlay.children = tuple(
+                    box for box in make_margin_boxes(context, page, state) if shows_page_number(box)
+                )
+                for box in overlay.children:
+                    layout_box_backgrounds(overlay, box, context.get_image_from_uri)
+                overlay.background = overlay.canvas_background = None
+                overlays.append(Page(overlay))
+            doc = self.document
+            numbered = Document(
+                overlays,
+                doc.metadata,
+                doc.url_fetcher,
+                doc.font_config,
+                doc.color_profiles,
+                doc.output_intent,
+            )
+            return roomy(numbered.write_pdf)
