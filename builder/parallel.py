@@ -24,12 +24,12 @@ single-process build's (tests/test_parallel.py compares them).
 from __future__ import annotations
 
 import io
-import itertools
 import multiprocessing
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import click
 
 from builder import files, progress
 from builder.errors import BuildError
@@ -48,7 +48,6 @@ from builder.render import render_chapters, render_print
 
 _BOOK: Layout | None = None  # inherited by forked workers, so it is never pickled
 _OPTIONS = PdfOptions()  # likewise: the user's options for each part (strict is applied after)
-NO_FOOTER = "@page { @bottom-center { content: none; } }"
 ID_ATTR = re.compile(r"""\bid="([^"]+)\"""")
 HREF = re.compile(r"""\bhref="#([^"]+)\"""")
 
@@ -127,6 +126,7 @@ class Plan:
     layout: Layout  # the book's settings and sources; each part swaps in its own HTML
     parts: list[tuple[str, list[str]]]  # (html, stand-in anchors), in book order
     order: list[int]  # the parts by decreasing size: the order to lay them out in
+    sizes: list[int]  # each part's length in characters of source
     front: str
     book_ids: frozenset[str]
     anchors: list[str]  # each chapter's anchor, in book order
@@ -142,7 +142,7 @@ def plan(book: Book, output: Path) -> Plan:
     files.check_target(output, book.root)
     title = css_string(book.config.report.title)
     running_title = f"@page {{ @top-left {{ content: {title}; }} }}"
-    part_css = NO_FOOTER + running_title
+    part_css = running_title
     cut = parts(book)
     sizes = {ch.slug: _size(ch) for ch in book.chapters}
     chapters = render_chapters(book, PRINT)
@@ -150,16 +150,16 @@ def plan(book: Book, output: Path) -> Plan:
         render_print(book, part="chapters", only=set(slugs), extra_css=part_css, rendered=chapters)
         for slugs in cut
     ]
-    front_html = render_print(
-        book, part="front", extra_css=NO_FOOTER + _literal_toc_css(), rendered=chapters
-    )
+    front_html = render_print(book, part="front", extra_css=_literal_toc_css(), rendered=chapters)
     book_ids = frozenset(i for html in [front_html, *pages_html] for i in ID_ATTR.findall(html))
     marked = [_with_stand_ins(html, '<p class="chapter-number">', book_ids) for html in pages_html]
-    order = sorted(range(len(cut)), key=lambda i: -sum(sizes[slug] for slug in cut[i]))
+    part_sizes = [sum(sizes[slug] for slug in slugs) for slugs in cut]
+    order = sorted(range(len(cut)), key=lambda i: -part_sizes[i])
     return Plan(
         layout=Layout.of(book, ""),
         parts=marked,
         order=order,
+        sizes=part_sizes,
         front=front_html,
         book_ids=book_ids,
         anchors=[ch.anchor for ch in book.chapters],
@@ -168,71 +168,72 @@ def plan(book: Book, output: Path) -> Plan:
 
 
 def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
-    """Lay out the plan's parts in `jobs` processes, then the contents and footers, and
-    stitch them into `output`."""
+    """Lay out and write the plan's parts in `jobs` processes, then number their pages once
+    all are counted, lay out the contents, and stitch everything into `output`."""
     global _BOOK, _OPTIONS
     load_engine()  # once, here: every forked worker inherits it
     marked = plan.parts
-    book_ids = plan.book_ids
     store = _part_store(plan.layout.config, options)
-    rendered: list[Rendered | None] = [store.get(html) if store else None for html, _ in marked]
-    todo = [i for i in plan.order if rendered[i] is None]
-    reused = len(marked) - len(todo)
+    cached: dict[int, Rendered] = {}
+    for i, (html, _) in enumerate(marked):
+        found = store.get(html) if store else None
+        if found is not None:
+            cached[i] = found
+    todo = [i for i in plan.order if i not in cached]
+    assignment = _assign(todo, plan.sizes, jobs, len(cached))
     progress.current.stage(
-        f"laying out {len(todo)} of {len(marked)} parts in {jobs} processes"
-        + (f" ({reused} unchanged)" if reused else "")
+        f"laying out {len(todo)} of {len(marked)} parts in {len(assignment)} processes"
+        + (f" ({len(cached)} unchanged)" if cached else "")
     )
     toc_marker = '<h2 id="toc-title" class="toc-heading">'
-    front_html = plan.front
     _BOOK = plan.layout
     _OPTIONS = replace(options, strict=False, jobs=1)
+    workers = _Workers(assignment, [html for html, _ in marked])
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            pending = {i: pool.submit(_render_part, marked[i][0]) for i in todo}
-            # meanwhile: how long are the cover and contents? (numbers do not change that)
-            counting = _with_stand_ins(front_html, toc_marker, book_ids)[0]
-            front_pages = _dests(_render_part(counting).data)[0]
-            for i, future in pending.items():
-                rendered[i] = future.result()
-            done = [r for r in rendered if r is not None]
-            counted = [_dests(r.data) for r in done]
-            starts: dict[str, int] = {}
-            offset = front_pages
-            for (pages, dests), (_, missing) in zip(counted, marked, strict=True):
-                for name, index in dests.items():
-                    if name not in missing:
-                        starts[name] = offset + index
-                offset += pages
-            total = offset
-            for anchor in plan.anchors:
-                front_html = front_html.replace(
-                    f'<a href="#{anchor}">',
-                    f'<a href="#{anchor}" data-page="{starts[anchor] + 1}">',
-                    1,
-                )
-            front_html, front_missing = _with_stand_ins(front_html, toc_marker, book_ids)
-            # the contents, and the footers of the whole book in one piece per process
-            front_job = pool.submit(_render_part, front_html)
-            kinds = ["cover"] + ["front"] * (front_pages - 1) + [""] * (total - front_pages)
-            pieces = [
-                (first, total, _numbered(plan.footer, first, kinds[first - 1 : last - 1], total))
-                for first, last in _pieces(total, jobs)
-            ]
-            # an edit that keeps the page count keeps every footer too
-            footers: list[Rendered | None] = [store.get(p[2]) if store else None for p in pieces]
-            footer_jobs = {
-                i: pool.submit(_render_footers, *piece)
-                for i, piece in enumerate(pieces)
-                if footers[i] is None
-            }
-            progress.current.stage(
-                f"laying out the contents and {len(footer_jobs)} of {len(pieces)} runs of footers"
+        # meanwhile: how long are the cover and contents? (numbers do not change that)
+        counting = _with_stand_ins(plan.front, toc_marker, plan.book_ids)[0]
+        front_pages = _dests(_render_part(counting).data)[0]
+        laid = workers.laid()  # part -> (the part written, {anchor: page index})
+        starts: dict[str, int] = {}
+        firsts: dict[int, int] = {}
+        offset = front_pages
+        for i, (_, missing) in enumerate(marked):
+            pages, dests = (laid[i][0].pages, laid[i][1]) if i in laid else _dests(cached[i].data)
+            firsts[i] = offset + 1
+            for name, index in dests.items():
+                if name not in missing:
+                    starts[name] = offset + index
+            offset += pages
+        total = offset
+        # the footers of reused parts: reused too, unless their numbers changed
+        footers: dict[int, Rendered] = {}
+        extra = []
+        for i in sorted(cached):
+            html = _numbered(plan.footer, firsts[i], cached[i].pages, total)
+            found = store.get(html) if store else None
+            if found is None:
+                extra.append((i, firsts[i], html))
+            else:
+                footers[i] = found
+        progress.current.stage(
+            f"numbering pages, laying out the contents and {len(extra)} runs of footers"
+        )
+        workers.number(firsts, total, extra)
+        front_html = plan.front
+        for anchor in plan.anchors:
+            front_html = front_html.replace(
+                f'<a href="#{anchor}">',
+                f'<a href="#{anchor}" data-page="{starts[anchor] + 1}">',
+                1,
             )
-            front = front_job.result()
-            for i, job in footer_jobs.items():
-                footers[i] = job.result()
+        front_html, front_missing = _with_stand_ins(front_html, toc_marker, plan.book_ids)
+        with page_numbers(1, total):
+            front = _render_part(front_html)
+        numbered, made = workers.results()
+        for i, first, html in extra:
+            footers[i] = made[i] if workers.count else _render_footers(first, total, html)
     finally:
+        workers.close()
         _BOOK, _OPTIONS = None, PdfOptions()
 
     front_count, front_dests = _dests(front.data)
@@ -242,6 +243,8 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
         if name not in front_missing:
             starts[name] = index
 
+    done = [laid[i][0] if i in laid else cached[i] for i in range(len(marked))]
+    overlays = [numbered[i] if i in numbered else footers[i].data for i in range(len(marked))]
     diagnostics = front.diagnostics + [d for r in done for d in r.diagnostics]
     if options.strict and diagnostics:
         first = diagnostics[0]
@@ -252,29 +255,139 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
             first.line,
         )
     if store:
-        for i in todo:
+        for i in laid:  # the part, and its footers under the key of the footers made alone
             store.put(marked[i][0], done[i])
-        for i in footer_jobs:
-            store.put(pieces[i][2], footers[i])
+            html = _numbered(plan.footer, firsts[i], done[i].pages, total)
+            store.put(html, replace(done[i], data=numbered[i]))
+        for i, _, html in extra:
+            store.put(html, footers[i])
     progress.current.stage("stitching")
-    data = _stitch(front.data, [r.data for r in done], starts, [f.data for f in footers if f])
+    data = _stitch(front.data, [r.data for r in done], starts, overlays)
     files.write_bytes(output, data)
     inputs = tuple(dict.fromkeys(p for r in [front, *done] for p in r.inputs))
     return PdfResult(output, total, diagnostics, inputs)
 
 
-FRONT_COST = 40  # laying out the cover and contents costs about as much as 40 footers
+def _assign(todo: list[int], sizes: list[int], jobs: int, reused: int) -> list[list[int]]:
+    """The parts to lay out, largest first, each given to the process with the least so far.
+    With reused parts, every process is started: those with little to lay out make the
+    reused parts' footers once the numbers are known."""
+    count = min(jobs, len(todo) + (jobs if reused else 0))
+    loads: list[tuple[int, list[int]]] = [(0, []) for _ in range(count)]
+    for i in todo:
+        loads.sort(key=lambda load: load[0])
+        size, mine = loads[0]
+        mine.append(i)
+        loads[0] = (size + sizes[i], mine)
+    loads.sort(key=lambda load: -load[0])  # the busiest first: footers go to the last
+    return [mine for _, mine in loads]
 
 
-def _pieces(total: int, jobs: int) -> list[tuple[int, int]]:
-    """Pages 1..total cut into `jobs` runs, as (first, last + 1), the first shorter by the
-    cost of the contents, which the same process lays out first: so all end together."""
-    size = total + FRONT_COST
-    bounds = [1] + [
-        max(1, min(total + 1, 1 + size * k // jobs - FRONT_COST)) for k in range(1, jobs)
-    ]
-    bounds.append(total + 1)
-    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+class _Workers:
+    """Forked processes, each laying out and writing its parts (furniture.Part) and sending
+    them with their anchors, then, once told where each part starts and how long the book is,
+    making the parts' numbered footers, and laying out any other footers it is given."""
+
+    def __init__(self, assignment: list[list[int]], htmls: list[str]) -> None:
+        context = multiprocessing.get_context("fork")
+        self.pipes = []
+        self.processes = []
+        self.assignment = assignment
+        for parts in assignment:
+            mine, theirs = context.Pipe()
+            mine_html = [(i, htmls[i]) for i in parts]  # forked, not pickled
+            process = context.Process(target=_serve, args=(theirs, mine_html), daemon=True)
+            process.start()
+            theirs.close()
+            self.pipes.append(mine)
+            self.processes.append(process)
+
+    @property
+    def count(self) -> int:
+        return len(self.pipes)
+
+    def _receive(self, pipe):
+        try:
+            message = pipe.recv()
+        except EOFError:
+            raise RuntimeError("a layout process ended without a result") from None
+        if message[0] == "error":
+            raise message[1]
+        if message[0] == "crash":
+            raise RuntimeError(f"a layout process failed:\n{message[1]}")
+        return message
+
+    def laid(self) -> dict[int, tuple[Rendered, dict[str, int]]]:
+        """Each part as laid out and written (without page numbers), with its anchors, read
+        from whichever process has one ready (a process waits while its pipe is full)."""
+        from multiprocessing.connection import wait
+
+        found = {}
+        pairs = zip(self.pipes, self.assignment, strict=True)
+        waiting = {pipe: len(parts) for pipe, parts in pairs}
+        while any(waiting.values()):
+            for pipe in wait([p for p, n in waiting.items() if n]):
+                _, i, rendered, anchors = self._receive(pipe)
+                found[i] = (rendered, anchors)
+                waiting[pipe] -= 1
+        return found
+
+    def number(self, firsts: dict[int, int], total: int, extra: list) -> None:
+        """Where each part starts, the book's length, and the footers each process makes."""
+        for k, pipe in enumerate(reversed(self.pipes)):  # the least busy first
+            pipe.send((firsts, total, extra[k :: self.count]))
+
+    def results(self) -> tuple[dict[int, bytes], dict[int, Rendered]]:
+        """Each laid-out part's footers, and the other footers, as they come."""
+        from multiprocessing.connection import wait
+
+        numbered: dict[int, bytes] = {}
+        made: dict[int, Rendered] = {}
+        open_pipes = list(self.pipes)
+        while open_pipes:
+            for pipe in wait(open_pipes):
+                message = self._receive(pipe)
+                if message[0] == "end":
+                    open_pipes.remove(pipe)
+                elif message[0] == "numbers":
+                    numbered[message[1]] = message[2]
+                else:
+                    made[message[1]] = message[2]
+        return numbered, made
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        for pipe in self.pipes:
+            pipe.close()
+
+
+def _serve(pipe, parts: list[tuple[int, str]]) -> None:
+    """A layout process (see _Workers)."""
+    from builder.furniture import Part
+
+    assert _BOOK is not None
+    try:
+        held = {}
+        for i, html in parts:
+            held[i] = Part(replace(_BOOK, html=html), _OPTIONS)
+            pipe.send(("laid", i, held[i].rendered, held[i].anchors()))
+        firsts, total, extra = pipe.recv()
+        for i, _ in parts:
+            pipe.send(("numbers", i, held.pop(i).numbers(firsts[i], total)))
+        for i, first, html in extra:
+            pipe.send(("footers", i, _render_footers(first, total, html)))
+        pipe.send(("end",))
+    except click.ClickException as exc:
+        pipe.send(("error", exc))
+    except BaseException:  # a bug: its traceback goes to the main process
+        import traceback
+
+        pipe.send(("crash", traceback.format_exc()))
+    finally:
+        pipe.close()
 
 
 def _part_store(config, options: PdfOptions):
@@ -295,7 +408,8 @@ def _stitch(
     front: bytes, parts: list[bytes], starts: dict[str, int], footers: list[bytes]
 ) -> bytes:
     """One PDF from the parts: their pages and outlines in order, the real named destinations
-    only, the front's metadata, and every page's footer laid over it."""
+    only, the front's metadata, and each part's footers (an overlay PDF a part) laid over its
+    pages."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
@@ -313,7 +427,8 @@ def _stitch(
         writer.add_metadata({k: v for k, v in first.metadata.items()})
     if "/Lang" in first.trailer["/Root"]:
         root[NameObject("/Lang")] = first.trailer["/Root"]["/Lang"]
-    overlays = [page for data in footers for page in PdfReader(io.BytesIO(data)).pages]
+    overlays = [None] * len(first.pages)  # the contents carry their own footers
+    overlays += [page for data in footers for page in PdfReader(io.BytesIO(data)).pages]
     lay_over(writer, overlays)
     out = io.BytesIO()
     writer.write(out)
@@ -343,6 +458,8 @@ def lay_over(writer, overlays) -> None:
 
     before, after = stream(b"q\n"), stream(b"Q\nq /BRfooter Do Q\n")
     for page, overlay in zip(writer.pages, overlays, strict=True):
+        if overlay is None:
+            continue
         content = overlay["/Contents"].get_object()
         form = EncodedStreamObject() if "/Filter" in content else DecodedStreamObject()
         form._data = content._data  # as stored: no decoding, no recompression
@@ -373,15 +490,13 @@ def _render_footers(first: int, total: int, html: str) -> Rendered:
 
 
 def _footer_html(book: Book) -> str:
-    """An HTML page of empty pages with the book's own footer rules, for "page X of Y" on
-    every page of the book; `_numbered` fills in the pages."""
+    """An HTML page of empty pages with the book's own footer rules, for "page X of Y" over
+    the chapter pages of a reused part; `_numbered` fills in the pages."""
     from builder.render import render_template
 
     css = (
         "@page { background: none; @top-left { content: none; } @top-right { content: none; } }"
-        "@page cover { background: none; } @page front { background: none; }"
         ".furniture { break-after: page; height: 0; margin: 0; }"
-        ".furniture-cover { page: cover; } .furniture-front { page: front; }"
     )
     return render_template(
         "furniture.html.jinja",
@@ -392,16 +507,12 @@ def _footer_html(book: Book) -> str:
     )
 
 
-def _numbered(footer: str, first: int, kinds: list[str], total: int) -> str:
-    """Pages `first`.. of the footer HTML, `kinds` naming each page's type (the cover and
-    front pages have rules of their own). The numbers are set during layout (`page_numbers`);
-    a comment names them, so that the HTML identifies the footers it makes (the part cache is
-    keyed by it)."""
-    pages = "".join(
-        f'<div class="furniture{" furniture-" + kind if kind else ""}"></div>\n' for kind in kinds
-    )
-    html = footer.replace("<!-- pages -->", pages, 1)
-    return f"{html}<!-- pages {first} to {first + len(kinds) - 1} of {total} -->\n"
+def _numbered(footer: str, first: int, pages: int, total: int) -> str:
+    """Pages `first`.. (`pages` of them) of the footer HTML. The numbers are set during layout
+    (`page_numbers`); a comment names them, so that the HTML identifies the footers it makes
+    (the part cache is keyed by it)."""
+    html = footer.replace("<!-- pages -->", '<div class="furniture"></div>\n' * pages, 1)
+    return f"{html}<!-- pages {first} to {first + pages - 1} of {total} -->\n"
 
 
 def _paper(book: Book) -> str:
