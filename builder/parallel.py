@@ -1,24 +1,26 @@
 """Chapter-parallel PDF rendering for large books (`--jobs N`), reusing unchanged parts.
 
 Chapters start on pages of their own, so a part (a long chapter, or a run of short ones) lays
-out the same alone as inside the whole book: only the page furniture that depends on the whole
-book differs. So:
+out the same alone as inside the whole book: only what depends on the whole book differs. So:
 
-1. worker processes lay out the parts, largest first, with the footer left out and the report
-   title given to the running head as a literal (the cover that sets it is not there); every
-   anchor a part links to elsewhere gets an empty stand-in, or WeasyPrint would drop the link.
-   A part carries no page number, so a part whose HTML and inputs are unchanged since an
-   earlier build is taken from the cache (cache.PartStore) instead;
-2. with the page counts known, the cover and contents are laid out with each contents entry's
-   page number given as a literal, and, beside them, the footers ("page X of Y") of the whole
-   book on empty pages with the book's own stylesheet, one run of pages per process, each
-   numbered where it starts (`page_numbers`);
-3. pypdf stitches the parts, keeps each part's outline, rebuilds the named destinations from
+1. `plan` (which may run in another process, see build.py) renders every part's HTML, with
+   the report title given to the running head as a literal (the cover that sets it is not
+   there) and an empty stand-in for every anchor the part links to elsewhere (or WeasyPrint
+   would drop the link);
+2. forked processes lay out and write the parts, largest first, holding back only the margin
+   boxes that show a page number (furniture.Part), and send each part with its anchors. A
+   part whose HTML and inputs are unchanged since an earlier build comes from the cache
+   (cache.PartStore) instead: parts carry no page numbers, so they fit anywhere;
+3. with every part counted, each process makes its parts' footers ("page X of Y") as an
+   overlay, and the footers of reused parts (unless kept from an earlier build with the same
+   numbers) on empty pages with the book's own stylesheet; meanwhile the cover and contents
+   are laid out with each entry's page number given as a literal;
+4. pypdf stitches the parts, keeps each part's outline, rebuilds the named destinations from
    the real anchors only, so every link lands where it does in a single-process build, and
    lays each footer over its page as a form XObject.
 
 The result's outline, page labels, contents, furniture, text and link targets equal a
-single-process build's (tests/test_parallel.py compares them).
+single-process build's (tests/test_parallel.py compares them page by page).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from builder.pdf import (
 )
 from builder.render import render_chapters, render_print
 
-_BOOK: Layout | None = None  # inherited by forked workers, so it is never pickled
+_LAYOUT: Layout | None = None  # the book's settings, inherited by forked workers (never pickled)
 _OPTIONS = PdfOptions()  # likewise: the user's options for each part (strict is applied after)
 ID_ATTR = re.compile(r"""\bid="([^"]+)\"""")
 HREF = re.compile(r"""\bhref="#([^"]+)\"""")
@@ -103,8 +105,8 @@ def _with_stand_ins(html: str, marker: str, book_ids: set[str]) -> tuple[str, li
 
 
 def _render_part(html: str) -> Rendered:
-    assert _BOOK is not None
-    return render_pdf(replace(_BOOK, html=html), _OPTIONS)
+    assert _LAYOUT is not None
+    return render_pdf(replace(_LAYOUT, html=html), _OPTIONS)
 
 
 def _dests(data: bytes) -> tuple[int, dict[str, int]]:
@@ -170,7 +172,7 @@ def plan(book: Book, output: Path) -> Plan:
 def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
     """Lay out and write the plan's parts in `jobs` processes, then number their pages once
     all are counted, lay out the contents, and stitch everything into `output`."""
-    global _BOOK, _OPTIONS
+    global _LAYOUT, _OPTIONS
     load_engine()  # once, here: every forked worker inherits it
     marked = plan.parts
     store = _part_store(plan.layout.config, options)
@@ -186,7 +188,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
         + (f" ({len(cached)} unchanged)" if cached else "")
     )
     toc_marker = '<h2 id="toc-title" class="toc-heading">'
-    _BOOK = plan.layout
+    _LAYOUT = plan.layout
     _OPTIONS = replace(options, strict=False, jobs=1)
     workers = _Workers(assignment, [html for html, _ in marked])
     try:
@@ -234,7 +236,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
             footers[i] = made[i] if workers.count else _render_footers(first, total, html)
     finally:
         workers.close()
-        _BOOK, _OPTIONS = None, PdfOptions()
+        _LAYOUT, _OPTIONS = None, PdfOptions()
 
     front_count, front_dests = _dests(front.data)
     if front_count != front_pages:  # cannot happen: numbers sit in a fixed-width leader line
@@ -368,11 +370,11 @@ def _serve(pipe, parts: list[tuple[int, str]]) -> None:
     """A layout process (see _Workers)."""
     from builder.furniture import Part
 
-    assert _BOOK is not None
+    assert _LAYOUT is not None
     try:
         held = {}
         for i, html in parts:
-            held[i] = Part(replace(_BOOK, html=html), _OPTIONS)
+            held[i] = Part(replace(_LAYOUT, html=html), _OPTIONS)
             pipe.send(("laid", i, held[i].rendered, held[i].anchors()))
         firsts, total, extra = pipe.recv()
         for i, _ in parts:
@@ -484,9 +486,9 @@ def lay_over(writer, overlays) -> None:
 
 
 def _render_footers(first: int, total: int, html: str) -> Rendered:
-    assert _BOOK is not None
+    assert _LAYOUT is not None
     with page_numbers(first, total):
-        return render_pdf(replace(_BOOK, html=html), PdfOptions())
+        return render_pdf(replace(_LAYOUT, html=html), PdfOptions())
 
 
 def _footer_html(book: Book) -> str:
