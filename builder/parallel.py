@@ -34,7 +34,6 @@ from pathlib import Path
 import click
 
 from builder import files, progress
-from builder.errors import BuildError
 from builder.markup import PRINT
 from builder.model import Book
 from builder.pdf import (
@@ -45,6 +44,7 @@ from builder.pdf import (
     load_engine,
     page_numbers,
     render_pdf,
+    strictly,
 )
 from builder.render import render_chapters, render_print
 
@@ -247,15 +247,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
 
     done = [laid[i][0] if i in laid else cached[i] for i in range(len(marked))]
     overlays = [numbered[i] if i in numbered else footers[i].data for i in range(len(marked))]
-    diagnostics = front.diagnostics + [d for r in done for d in r.diagnostics]
-    if options.strict and diagnostics:
-        first = diagnostics[0]
-        raise BuildError(
-            first.path,
-            f"{first.message} (a warning, an error under --strict)",
-            "fix it, or build without --strict",
-            first.line,
-        )
+    diagnostics = strictly(front.diagnostics + [d for r in done for d in r.diagnostics], options)
     if store:
         for i in laid:  # the part, and its footers under the key of the footers made alone
             store.put(marked[i][0], done[i])

@@ -265,7 +265,11 @@ def html_document(layout: Layout, resources: ProjectResources):
 
 def checked(layout: Layout, options: PdfOptions, resources, logs) -> list[Diagnostic]:
     """The engine's messages as diagnostics; under --strict the first is an error."""
-    diagnostics = logs.diagnostics(resources, layout.anchors)
+    return strictly(logs.diagnostics(resources, layout.anchors), options)
+
+
+def strictly(diagnostics: list[Diagnostic], options: PdfOptions) -> list[Diagnostic]:
+    """`diagnostics`, unless --strict makes the first of them an error."""
     if options.strict and diagnostics:
         first = diagnostics[0]
         raise BuildError(
