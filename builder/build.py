@@ -128,11 +128,10 @@ WRITERS = {"pdf": _pdf, "handout": _handout, "html": _html, "epub": _epub}
 
 
 def _print_job(config, kind: str, options: Options):
-    """What a PDF or handout build lays out, worked out from the Book: the output path and a
-    Layout, or for a PDF laid out by several processes, a parallel Plan and the process count.
-    Runs in a child process (overlap.py); everything it returns is plain data."""
+    """The output path and what a PDF or handout build lays out (pdf.print_job), worked out
+    from the Book. Runs in a child process (overlap.py); everything it returns is plain data."""
     from builder.handout import handout_layout
-    from builder.pdf import parallel_jobs, print_layout
+    from builder.pdf import print_job
 
     book = prepare(load_book(config), options)
     progress.current.stage(f"building {kind}")
@@ -140,27 +139,17 @@ def _print_job(config, kind: str, options: Options):
     settings = options.pdf_options()
     if kind == "handout":
         return path, handout_layout(book, path, settings, options.chapters), 1
-    jobs = parallel_jobs(book, settings, options.emit_html)
-    if jobs > 1:
-        from builder.parallel import plan
-
-        return path, plan(book, path), jobs
-    return path, print_layout(book, path, settings, options.emit_html), 1
+    return path, *print_job(book, path, settings, options.emit_html)
 
 
 def _laid_out(config, kind: str, options: Options) -> Written:
     """A PDF or handout whose chapters are read and rendered in a child process while this
     one imports WeasyPrint (overlap.py)."""
     from builder.overlap import in_child
-    from builder.pdf import load_engine, write_layout
+    from builder.pdf import load_engine, write_job
 
     path, job, jobs = in_child(lambda: _print_job(config, kind, options), load_engine)
-    if jobs > 1:
-        from builder.parallel import run
-
-        result = run(job, path, options.pdf_options(), jobs)
-    else:
-        result = write_layout(job, path, options.pdf_options())
+    result = write_job(job, jobs, path, options.pdf_options())
     return Written(result.path, result.pages, None, result.diagnostics, result.inputs)
 
 

@@ -135,10 +135,6 @@ class Plan:
     footer: str  # the furniture page of the footer runs, before numbering (see _footer_html)
 
 
-def write_pdf_parallel(book: Book, output: Path, options: PdfOptions, jobs: int) -> PdfResult:
-    return run(plan(book, output), output, options, jobs)
-
-
 def plan(book: Book, output: Path) -> Plan:
     """Everything a parallel build needs of the Book."""
     files.check_target(output, book.root)

@@ -305,12 +305,28 @@ def write_pdf(
     book: Book, output: Path, options: PdfOptions, *, emit_html: Path | None = None
 ) -> PdfResult:
     """Lay out the print HTML and write the PDF atomically; return what was written."""
+    job, jobs = print_job(book, output, options, emit_html)
+    return write_job(job, jobs, output, options)
+
+
+def print_job(book: Book, output: Path, options: PdfOptions, emit_html: Path | None = None):
+    """What the engine lays out, as plain data: a Layout and 1, or for a book laid out by
+    several processes, a parallel.Plan and their number."""
     jobs = parallel_jobs(book, options, emit_html)
     if jobs > 1:
-        from builder.parallel import write_pdf_parallel
+        from builder.parallel import plan
 
-        return write_pdf_parallel(book, output, options, jobs)
-    return write_layout(print_layout(book, output, options, emit_html), output, options)
+        return plan(book, output), jobs
+    return print_layout(book, output, options, emit_html), 1
+
+
+def write_job(job, jobs: int, output: Path, options: PdfOptions) -> PdfResult:
+    """Lay out and write what `print_job` (or a handout's layout) made."""
+    if jobs > 1:
+        from builder.parallel import run
+
+        return run(job, output, options, jobs)
+    return write_layout(job, output, options)
 
 
 def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None) -> int:
