@@ -94,7 +94,7 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
         [
             PY,
             "-m",
-            "builder",
+            "build_report",
             "pdf",
             "-C",
             str(root),
@@ -116,11 +116,11 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
     pandoc = find_pandoc()
     chapters = sorted(str(p) for p in (root / "chapters").glob("*.md"))
     commands = {
-        "build-report": [PY, "-m", "builder", "pdf", "--no-cache", "-C", str(root), "-o", "a.pdf"],
+        "build-report": [PY, "-m", "build_report", "pdf", "--no-cache", "-C", str(root), "-o", "a.pdf"],
         "parallel": [
             PY,
             "-m",
-            "builder",
+            "build_report",
             "pdf",
             "--no-cache",
             "--jobs",
@@ -141,7 +141,7 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
         for name in order:
             sides[name].append(measure(commands[name], root))
     # a one-chapter edit: the parts of a --jobs 0 build are kept, one chapter changes each run
-    edit = [PY, "-m", "builder", "pdf", "--jobs", "0", "-C", str(root), "-o", "e.pdf"]
+    edit = [PY, "-m", "build_report", "pdf", "--jobs", "0", "-C", str(root), "-o", "e.pdf"]
     subprocess.run(edit, cwd=root, check=True, capture_output=True)
     edited = root / "chapters" / EDITED
     text = edited.read_text(encoding="utf-8")
@@ -152,13 +152,13 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
     edited.write_text(text, encoding="utf-8")
     # the cache: an unchanged project, built again
     subprocess.run(
-        [PY, "-m", "builder", "pdf", "-C", str(root), "-o", "a.pdf"],
+        [PY, "-m", "build_report", "pdf", "-C", str(root), "-o", "a.pdf"],
         cwd=root,
         check=True,
         capture_output=True,
     )
     cached = [
-        measure([PY, "-m", "builder", "pdf", "-C", str(root), "-o", "a.pdf"], root)
+        measure([PY, "-m", "build_report", "pdf", "-C", str(root), "-o", "a.pdf"], root)
         for _ in range(runs)
     ]
     result = {"scale": scale, "pages": pages(root / "a.pdf"), "cached": cached, "edit": edits}
@@ -172,7 +172,7 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
 
 
 def help_time(runs: int) -> float:
-    return statistics.median(measure([PY, "-m", "builder", "--help"], REPO)[0] for _ in range(runs))
+    return statistics.median(measure([PY, "-m", "build_report", "--help"], REPO)[0] for _ in range(runs))
 
 
 def table(results: list[dict], help_seconds: float) -> str:
@@ -207,7 +207,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write the table into this Markdown file")
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
-    subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "builder")], env=ENV, check=True)
+    subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "builder" / "build_report")], env=ENV, check=True)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         results = []
         for scale in scales:

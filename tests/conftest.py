@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from builder.cli import main
+from build_report.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 # A copy of the source article (shared/seeds/000_6bc469fc83f73d2b.txt), the author's text.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from builder.cli import main
+from build_report.cli import main
 from tests.conftest import REPO, SEED, Project, run
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from builder import cache
+from build_report import cache
 from tests.conftest import Project
 
 

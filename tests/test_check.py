@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from builder.css_names import KNOWN_PROPERTIES
+from build_report.commands.css_names import KNOWN_PROPERTIES
 from tests.conftest import REPO, Project, run
 
 CHAPTER = """\
@@ -95,7 +95,7 @@ def test_collects_errors_from_every_chapter(project: Project) -> None:
 
 def test_check_never_imports_weasyprint() -> None:
     code = (
-        "import sys; from click.testing import CliRunner; from builder.cli import main; "
+        "import sys; from click.testing import CliRunner; from build_report.cli import main; "
         f"CliRunner().invoke(main, ['check', '-C', {str(REPO)!r}]); "
         "print('weasyprint' in sys.modules)"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from builder import __version__
+from build_report import __version__
 from tests.conftest import REPO, Project, assert_clean_error, run
 
 
@@ -28,7 +28,7 @@ def test_usage_error_exits_2(project: Project) -> None:
 
 def test_python_dash_m_works() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "builder", "--version"],
+        [sys.executable, "-m", "build_report", "--version"],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -87,7 +87,7 @@ def test_missing_image_is_an_error_naming_it(project: Project) -> None:
 
 def test_pdf_does_not_import_weasyprint_for_help() -> None:
     code = (
-        "import sys; from click.testing import CliRunner; from builder.cli import main; "
+        "import sys; from click.testing import CliRunner; from build_report.cli import main; "
         "CliRunner().invoke(main, ['--help']); print('weasyprint' in sys.modules)"
     )
     done = subprocess.run(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pypdf import PdfReader
 
-from builder.config import load_config
-from builder.content import load_book, split_front_matter
-from builder.model import Question
+from build_report.project.config import load_config
+from build_report.project.chapters import load_book, split_front_matter
+from build_report.project.model import Question
 from tests.conftest import Project, assert_clean_error
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from builder.config import load_config
-from builder.content import load_book
+from build_report.project.config import load_config
+from build_report.project.chapters import load_book
 from tests.conftest import REPO, SEED
 
 HEADINGS = [

@@ -75,7 +75,7 @@ def _build_in(folder: Path, tz: str) -> dict[str, str]:
     digests = {}
     for command, name in (("pdf", "a.pdf"), ("epub", "a.epub"), ("handout", "h.pdf")):
         subprocess.run(
-            [sys.executable, "-m", "builder", command, "-C", str(folder), "-o", name],
+            [sys.executable, "-m", "build_report", command, "-C", str(folder), "-o", name],
             cwd=folder,
             env=env,
             check=True,
@@ -97,7 +97,7 @@ def test_dates_are_real_without_source_date_epoch(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     out = tmp_path / "now.pdf"
     subprocess.run(
-        [sys.executable, "-m", "builder", "pdf", "-C", str(REPO), "-o", str(out)],
+        [sys.executable, "-m", "build_report", "pdf", "-C", str(REPO), "-o", str(out)],
         env=env,
         check=True,
         capture_output=True,

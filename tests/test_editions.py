@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from builder.editions import parse_selection
-from builder.errors import BuildError
+from build_report.project.editions import parse_selection
+from build_report.errors import BuildError
 from tests.conftest import Project, assert_clean_error, inflated
 
 SECRETS = [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from builder.epub import run_epubcheck
+from build_report.ebook.writer import run_epubcheck
 from tests.conftest import REPO, TITLES, Project, new_project, run
 
 NS = {
@@ -346,7 +346,7 @@ def test_html_rebuild_replaces_the_folder(rich: Project) -> None:
 @pytest.mark.parametrize("command", ["html", "epub"])
 def test_never_imports_weasyprint(command: str, tmp_path: Path) -> None:
     code = (
-        "import sys; from click.testing import CliRunner; from builder.cli import main; "
+        "import sys; from click.testing import CliRunner; from build_report.cli import main; "
         f"r = CliRunner().invoke(main, ['{command}', '-C', sys.argv[1], '-o', sys.argv[2]]); "
         "assert r.exit_code == 0, r.output; print('weasyprint' in sys.modules)"
     )

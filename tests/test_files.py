@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import files
+from build_report import files
 from tests.conftest import Project
 
 PDF = Path("build/fixture-book.pdf")
@@ -62,7 +62,7 @@ def test_sigterm_keeps_the_old_output(built) -> None:
     text = "\n\n".join(f"Paragraph {n} " + "words " * 80 for n in range(3000))
     project.write("chapters/01-first.md", "---\ntitle: Long\n---\n\n" + text + "\n")
     process = subprocess.Popen(
-        [sys.executable, "-m", "builder", "pdf", "-C", str(project.root)],
+        [sys.executable, "-m", "build_report", "pdf", "-C", str(project.root)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from builder.impose import booklet_order
+from build_report.pdf.impose import booklet_order
 from tests.conftest import Project, new_project
 
 FOOTER = re.compile(r"page (\d+) of (\d+)")

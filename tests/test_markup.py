@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder.markup import EPUB, PRINT, LinkMap, parse, render
+from build_report.markup.parser import EPUB, PRINT, LinkMap, parse, render
 
 LINKS_PRINT = LinkMap(PRINT, {"02-second.md": "second"}, {})
 LINKS_EPUB = LinkMap(EPUB, {"02-second.md": "second"}, {"second": "second.xhtml"})

@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
-from builder import overlap
-from builder.errors import BuildError
+from build_report import processes as overlap
+from build_report.errors import BuildError
 from tests.conftest import REPO
 
 
@@ -59,7 +59,7 @@ def test_the_laying_out_process_never_loads_markdown_or_templates(tmp_path) -> N
         "import sys, runpy\n"
         f"sys.argv = ['build-report', 'pdf', '-C', {str(REPO)!r}, '--no-cache', "
         f"'-o', {str(tmp_path / 'b.pdf')!r}]\n"
-        "try:\n    runpy.run_module('builder', run_name='__main__')\n"
+        "try:\n    runpy.run_module('build_report', run_name='__main__')\n"
         "except SystemExit as done:\n    assert not done.code, done.code\n"
         "print(sorted(m for m in ('jinja2', 'markdown_it', 'yaml', 'nh3', 'weasyprint')"
         " if m in sys.modules))\n"

@@ -60,7 +60,7 @@ def assert_same_book(single: Path, parallel: Path, title: str) -> None:
 @pytest.fixture(autouse=True)
 def small_parts(monkeypatch):
     """Every chapter of these small books is a part of its own, as long chapters are."""
-    from builder import parallel
+    from build_report.pdf import parallel
 
     monkeypatch.setattr(parallel, "PART_CHARS", 1)
 
@@ -101,9 +101,9 @@ def test_default_briefing(tmp_path: Path, jobs: str) -> None:
 
 
 def test_auto_jobs_depends_on_length(linked_book) -> None:
-    from builder.config import load_config
-    from builder.content import load_book
-    from builder.pdf import PARALLEL_FROM_CHARS, _jobs
+    from build_report.project.config import load_config
+    from build_report.project.chapters import load_book
+    from build_report.pdf.adapter import PARALLEL_FROM_CHARS, _jobs
 
     book = load_book(load_config(linked_book.root))
     assert _jobs(book, 0) == 1 and _jobs(book, 3) == 3

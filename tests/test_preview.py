@@ -34,7 +34,7 @@ def free_port() -> int:
 def server(project: Project):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "builder", "preview", "-C", str(project.root), "--port", str(port)],
+        [sys.executable, "-m", "build_report", "preview", "-C", str(project.root), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -106,7 +106,7 @@ def test_print_mode_serves_the_print_layout(project: Project) -> None:
         [
             sys.executable,
             "-m",
-            "builder",
+            "build_report",
             "preview",
             "--print",
             "-C",

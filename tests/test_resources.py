@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.resources import MAX_RESOURCE_BYTES, ProjectResources
+from build_report.resources import MAX_RESOURCE_BYTES, ProjectResources
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from builder import stack
+from build_report.pdf import stack
 
 
 def test_roomy_returns_and_raises() -> None:

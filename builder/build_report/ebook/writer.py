@@ -12,11 +12,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder import files
-from builder.ebook import Ebook, build_ebook, package_document
-from builder.errors import BuildError, Diagnostic, fail_on
-from builder.model import Book
-from builder.render import render_template
+from build_report import files
+from build_report.ebook.package import Ebook, build_ebook, package_document
+from build_report.errors import BuildError, Diagnostic, fail_on
+from build_report.project.model import Book
+from build_report.html.documents import render_template
 
 CONTENT_DIR = "EPUB"
 PACKAGE = f"{CONTENT_DIR}/package.opf"

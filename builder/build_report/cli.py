@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from builder import __version__
+from build_report import __version__
 
 project_option = click.option(
     "-C",
@@ -70,7 +70,7 @@ def _up_to_date(written) -> str:
 
 
 def _report(diagnostics) -> None:
-    from builder.progress import color, styled
+    from build_report.console import color, styled
 
     for diagnostic in diagnostics:
         click.echo(styled(diagnostic.format(), diagnostic.level), err=True, color=color())
@@ -78,7 +78,7 @@ def _report(diagnostics) -> None:
 
 def _done(text: str) -> None:
     """The closing line (what was written); --quiet leaves it out."""
-    from builder import progress
+    from build_report import console as progress
 
     if not progress.current.quiet:
         click.echo(text)
@@ -111,7 +111,7 @@ def main(quiet: bool, verbose: bool) -> None:
 
     Shell completion: eval "$(_BUILD_REPORT_COMPLETE=bash_source build-report)" in ~/.bashrc
     (zsh_source and fish_source for zsh and fish)."""
-    from builder import progress
+    from build_report import console as progress
 
     progress.configure(quiet, verbose)
     _stop_on_sigterm()
@@ -140,7 +140,7 @@ def print_options(function):
 
 def _options(**params):
     """Click's parameters -> the plain Options object the build functions take."""
-    from builder.build import Options
+    from build_report.commands.build import Options
 
     if "n_up" in params:
         params["n_up"] = _check_imposition(params.get("booklet", False), params["n_up"])
@@ -169,7 +169,7 @@ def _pages_line(written) -> None:
 )
 def pdf(**params):
     """Build the print PDF: cover, contents, chapters, running heads, footnotes, bookmarks."""
-    from builder.build import build
+    from build_report.commands.build import build
 
     _pages_line(build("pdf", _options(**params)))
 
@@ -178,7 +178,7 @@ def pdf(**params):
 @print_options
 def handout(**params):
     """Build a compact classroom handout: key points, text, timeline, key terms, questions."""
-    from builder.build import build
+    from build_report.commands.build import build
 
     _pages_line(build("handout", _options(**params)))
 
@@ -196,7 +196,7 @@ def handout(**params):
 @strict_option
 def html(**params):
     """Write EPUB-ready XHTML: one document per chapter, nav, styles, fonts and images."""
-    from builder.build import build
+    from build_report.commands.build import build
 
     written = build("html", _options(**params))
     _report(written.diagnostics)
@@ -213,7 +213,7 @@ def html(**params):
 @strict_option
 def epub(**params):
     """Write an EPUB 3 ebook; --check validates it with EPUBCheck before it is kept."""
-    from builder.build import build
+    from build_report.commands.build import build
 
     written = build("epub", _options(**params))
     _report(written.diagnostics)
@@ -228,10 +228,10 @@ def epub(**params):
 def check(project, strict):
     """Check config, front matter, links, images, headings, ids, footnotes and CSS; write
     nothing. Prints file:line:col: level: message lines; exits 1 on errors."""
-    from builder.check import run_check
+    from build_report.commands.check import run_check
 
     found = run_check(project)
-    from builder.progress import color, styled
+    from build_report.console import color, styled
 
     for diagnostic in found:
         click.echo(styled(diagnostic.format(), diagnostic.level), color=color())
@@ -254,8 +254,8 @@ def check(project, strict):
 @strict_option
 def all_(**params):
     """Build every output in one run: PDF, HTML, EPUB, and a handout for each edition."""
-    from builder import progress
-    from builder.build import build_all
+    from build_report import console as progress
+    from build_report.commands.build import build_all
 
     written = build_all(_options(**params))
     for item in written:
@@ -310,7 +310,7 @@ def _size(n: int) -> str:
 @edition_option
 def preview(project, port, print_mode, edition):
     """Serve the book on 127.0.0.1, rebuild on every change and reload the open page."""
-    from builder.preview import serve
+    from build_report.commands.preview import serve
 
     serve(project, port, print_mode, edition)
 
@@ -322,7 +322,7 @@ def preview(project, port, print_mode, edition):
 def init(folder, title, author):
     """Create a new project (report.toml, two sample chapters, the default styles) that builds
     as it is."""
-    from builder.authoring import init_project
+    from build_report.commands.authoring import init_project
 
     init_project(folder, title, author)
     _done(f"created {folder}/ - now run: build-report pdf -C {folder}")
@@ -333,7 +333,7 @@ def init(folder, title, author):
 @project_option
 def new(title, project):
     """Add the next numbered chapter file, with its front matter."""
-    from builder.authoring import new_chapter
+    from build_report.commands.authoring import new_chapter
 
     path = new_chapter(project, title)
     _done(str(path))
@@ -344,7 +344,7 @@ def new(title, project):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
 def stats(project, as_json):
     """Words, reading time, footnotes and images per chapter and in total; pages in the last PDF."""
-    from builder.authoring import book_stats
+    from build_report.commands.authoring import book_stats
 
     result = book_stats(project)
     if as_json:

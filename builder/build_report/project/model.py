@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from builder.config import DEFAULT_EDITIONS, Config, Edition
+from build_report.project.config import DEFAULT_EDITIONS, Config, Edition
 
 
 @dataclass(frozen=True)

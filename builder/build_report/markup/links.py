@@ -15,8 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 from markdown_it.token import Token
 
-from builder.markup import image_src
-from builder.model import Book, Chapter
+from build_report.markup.parser import image_src
+from build_report.project.model import Book, Chapter
 
 CSS_REF = re.compile(
     r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)|url\(\s*["']?([^"')]+)["']?\s*\)"""

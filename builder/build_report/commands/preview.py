@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import click
 
-from builder.errors import BuildError
+from build_report.errors import BuildError
 
 VERSION_PATH = "/__build_report__/version"
 RELOAD_SCRIPT = (
@@ -50,20 +50,20 @@ class Preview:
         self.lock = threading.Lock()
 
     def rebuild(self) -> None:
-        from builder.build import Options, load_book, prepare
-        from builder.config import load_config
+        from build_report.commands.build import Options, load_book, prepare
+        from build_report.project.config import load_config
 
         try:
             config = load_config(self.project)
             book = prepare(load_book(config), Options(project=self.project, edition=self.edition))
             if self.print_mode:
-                from builder.render import render_print
+                from build_report.html.documents import render_print
 
                 page = render_print(book)
                 with self.lock:
                     (self.folder / "print.html").write_text(page, encoding="utf-8")
             else:
-                from builder.epub import write_html
+                from build_report.ebook.writer import write_html
 
                 target = self.folder / "html"
                 result = write_html(book, target)
@@ -88,7 +88,7 @@ class Preview:
     def resolve(self, path: str) -> Path | None:
         """A served path -> a file: the preview build first, then project files (styles,
         images) through the same gatekeeper as a build."""
-        from builder.resources import ProjectResources
+        from build_report.resources import ProjectResources
 
         relative = unquote(path).lstrip("/")
         if self.print_mode and relative in ("", "index.html"):

@@ -18,14 +18,14 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 from markupsafe import Markup
 
-from builder import __version__
-from builder.errors import BuildError, Diagnostic
-from builder.markup import EPUB
-from builder.model import Book
-from builder.references import css_references
-from builder.render import has_editorial, render_chapters, render_template
-from builder.resources import ProjectResources, svg_references
-from builder.xhtml import XHTML_NS, finish_document, fragment_to_xhtml
+from build_report import __version__
+from build_report.errors import BuildError, Diagnostic
+from build_report.markup.parser import EPUB
+from build_report.project.model import Book
+from build_report.markup.links import css_references
+from build_report.html.documents import has_editorial, render_chapters, render_template
+from build_report.resources import ProjectResources, svg_references
+from build_report.ebook.xhtml import XHTML_NS, finish_document, fragment_to_xhtml
 
 START_PAGE = "index.xhtml"
 COVER_PAGE = "cover.xhtml"

@@ -10,11 +10,11 @@ from typing import Any
 
 import yaml
 
-from builder import progress
-from builder.config import Config, slugify
-from builder.errors import BuildError, did_you_mean
-from builder.markup import parse
-from builder.model import Book, Chapter, KeyTerm, Question, TimelineEntry
+from build_report import console as progress
+from build_report.project.config import Config, slugify
+from build_report.errors import BuildError, did_you_mean
+from build_report.markup.parser import parse
+from build_report.project.model import Book, Chapter, KeyTerm, Question, TimelineEntry
 
 CHAPTERS_DIR = "chapters"
 MAX_CHAPTER_BYTES = 2 * 1024 * 1024

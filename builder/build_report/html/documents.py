@@ -10,11 +10,11 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from builder import __version__
-from builder.config import HALF_SIZES, PAPER_SIZES
-from builder.errors import BuildError
-from builder.markup import PRINT, LinkMap, headings, render, render_inline
-from builder.model import Book, Chapter
+from build_report import __version__
+from build_report.project.config import HALF_SIZES, PAPER_SIZES
+from build_report.errors import BuildError
+from build_report.markup.parser import PRINT, LinkMap, headings, render, render_inline
+from build_report.project.model import Book, Chapter
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from builder.errors import BuildError
+from build_report.errors import BuildError
 
 OUTPUT_SUFFIXES = {".pdf", ".epub", ".html", ".xhtml"}
 

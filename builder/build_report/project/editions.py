@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from builder.errors import BuildError, did_you_mean
-from builder.markup import without_teacher_blocks
-from builder.model import Book, Chapter, Question
+from build_report.errors import BuildError, did_you_mean
+from build_report.markup.parser import without_teacher_blocks
+from build_report.project.model import Book, Chapter, Question
 
 
 def apply_edition(book: Book, name: str) -> Book:

@@ -154,7 +154,7 @@ class ProjectResources:
 
     def raise_first_refusal(self) -> None:
         """After a render: a refused resource is an error naming who asked for it."""
-        from builder.errors import BuildError
+        from build_report.errors import BuildError
 
         if self.refused:
             first = self.refused[0]

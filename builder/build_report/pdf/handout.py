@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder import files
-from builder.model import Book
-from builder.pdf import Layout, PdfOptions, PdfResult, check_stylesheet, write_layout
-from builder.render import render_handout
+from build_report import files
+from build_report.project.model import Book
+from build_report.pdf.adapter import Layout, PdfOptions, PdfResult, check_stylesheet, write_layout
+from build_report.html.documents import render_handout
 
 
 def selection_label(book: Book, spec: str | None) -> str:

@@ -33,10 +33,11 @@ from pathlib import Path
 
 import click
 
-from builder import files, progress
-from builder.markup import PRINT
-from builder.model import Book
-from builder.pdf import (
+from build_report import files
+from build_report import console as progress
+from build_report.markup.parser import PRINT
+from build_report.project.model import Book
+from build_report.pdf.adapter import (
     Layout,
     PdfOptions,
     PdfResult,
@@ -46,7 +47,7 @@ from builder.pdf import (
     render_pdf,
     strictly,
 )
-from builder.render import render_chapters, render_print
+from build_report.html.documents import render_chapters, render_print
 
 _LAYOUT: Layout | None = None  # the book's settings, inherited by forked workers (never pickled)
 _OPTIONS = PdfOptions()  # likewise: the user's options for each part (strict is applied after)
@@ -356,7 +357,7 @@ class _Workers:
 
 def _serve(pipe, parts: list[tuple[int, str]]) -> None:
     """A layout process (see _Workers)."""
-    from builder.furniture import Part
+    from build_report.pdf.engine import Part
 
     assert _LAYOUT is not None
     try:
@@ -384,8 +385,8 @@ def _part_store(config, options: PdfOptions):
     """Where unchanged parts are kept between builds (None with --no-cache or the network on)."""
     if not options.reuse_parts or options.allow_network:
         return None
-    from builder.cache import PartStore
-    from builder.files import output_folder
+    from build_report.cache import PartStore
+    from build_report.files import output_folder
 
     return PartStore(output_folder(config.root, config.build.output_dir), config.root)
 
@@ -482,7 +483,7 @@ def _render_footers(first: int, total: int, html: str) -> Rendered:
 def _footer_html(book: Book) -> str:
     """An HTML page of empty pages with the book's own footer rules, for "page X of Y" over
     the chapter pages of a reused part; `_numbered` fills in the pages."""
-    from builder.render import render_template
+    from build_report.html.documents import render_template
 
     css = (
         "@page { background: none; @top-left { content: none; } @top-right { content: none; } }"
@@ -506,6 +507,6 @@ def _numbered(footer: str, first: int, pages: int, total: int) -> str:
 
 
 def _paper(book: Book) -> str:
-    from builder.render import page_size
+    from build_report.html.documents import page_size
 
     return page_size(book)

@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder import files, progress
-from builder.config import PAPER_POINTS, Config
-from builder.errors import BuildError, Diagnostic
-from builder.model import Book
-from builder.resources import ProjectResources
-from builder.stack import roomy
+from build_report import files
+from build_report import console as progress
+from build_report.project.config import PAPER_POINTS, Config
+from build_report.errors import BuildError, Diagnostic
+from build_report.project.model import Book
+from build_report.resources import ProjectResources
+from build_report.pdf.stack import roomy
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ class Layout:
 
     @classmethod
     def of(cls, book: Book, html: str, stylesheet: str = "") -> Layout:
-        from builder.references import anchor_links, origins
+        from build_report.markup.links import anchor_links, origins
 
         css = stylesheet or book.config.build.print_css
         return cls(book.config, book.created, html, origins(book, css), anchor_links(book))
@@ -294,7 +295,7 @@ def render_pdf(layout: Layout, options: PdfOptions) -> Rendered:
     diagnostics = checked(layout, options, resources, logs)
     pages = len(document.pages)
     if options.booklet or options.n_up > 1:
-        from builder.impose import booklet, n_up
+        from build_report.pdf.impose import booklet, n_up
 
         paper = PAPER_POINTS[layout.config.build.paper]
         data = booklet(data, paper) if options.booklet else n_up(data, options.n_up)
@@ -314,7 +315,7 @@ def print_job(book: Book, output: Path, options: PdfOptions, emit_html: Path | N
     several processes, a parallel.Plan and their number."""
     jobs = parallel_jobs(book, options, emit_html)
     if jobs > 1:
-        from builder.parallel import plan
+        from build_report.pdf.parallel import plan
 
         return plan(book, output), jobs
     return print_layout(book, output, options, emit_html), 1
@@ -323,7 +324,7 @@ def print_job(book: Book, output: Path, options: PdfOptions, emit_html: Path | N
 def write_job(job, jobs: int, output: Path, options: PdfOptions) -> PdfResult:
     """Lay out and write what `print_job` (or a handout's layout) made."""
     if jobs > 1:
-        from builder.parallel import run
+        from build_report.pdf.parallel import run
 
         return run(job, output, options, jobs)
     return write_layout(job, output, options)
@@ -342,7 +343,7 @@ def print_layout(
     book: Book, output: Path, options: PdfOptions, emit_html: Path | None = None
 ) -> Layout:
     """Everything before the engine: checks, the print HTML (and --emit-html's copy)."""
-    from builder.render import render_print
+    from build_report.html.documents import render_print
 
     check_stylesheet(book.config.build.print_css, book.root)
     files.check_target(output, book.root)

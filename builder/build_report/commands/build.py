@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from builder import progress
-from builder.config import load_config
-from builder.errors import Diagnostic
-from builder.model import Book
+from build_report import console as progress
+from build_report.project.config import load_config
+from build_report.errors import Diagnostic
+from build_report.project.model import Book
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Options:
     jobs: int = 1
 
     def pdf_options(self):
-        from builder.pdf import PdfOptions
+        from build_report.pdf.adapter import PdfOptions
 
         return PdfOptions(
             pdf_variant=self.pdf_variant,
@@ -58,20 +58,20 @@ class Written:
 
 def load_book(config):
     """Read and parse every chapter (imported here: a cache hit never needs Markdown)."""
-    from builder.content import load_book as read
+    from build_report.project.chapters import load_book as read
 
     return read(config)
 
 
 def prepare(book: Book, options: Options) -> Book:
-    from builder.editions import apply_edition, select_chapters
+    from build_report.project.editions import apply_edition, select_chapters
 
     return select_chapters(apply_edition(book, options.edition), options.chapters)
 
 
 def default_path(book: Book, kind: str, options: Options) -> Path:
     """build/<slug>.pdf, build/<slug>-teacher.epub, build/<slug>-handout-student-booklet.pdf..."""
-    from builder.files import output_folder
+    from build_report.files import output_folder
 
     config = book.config
     folder = output_folder(config.root, config.build.output_dir)
@@ -92,7 +92,7 @@ def default_path(book: Book, kind: str, options: Options) -> Path:
 
 
 def _pdf(book: Book, options: Options, output: Path | None = None) -> Written:
-    from builder.pdf import write_pdf
+    from build_report.pdf.adapter import write_pdf
 
     path = output or options.output or default_path(book, "pdf", options)
     result = write_pdf(book, path, options.pdf_options(), emit_html=options.emit_html)
@@ -100,7 +100,7 @@ def _pdf(book: Book, options: Options, output: Path | None = None) -> Written:
 
 
 def _handout(book: Book, options: Options, output: Path | None = None) -> Written:
-    from builder.handout import write_handout
+    from build_report.pdf.handout import write_handout
 
     path = output or options.output or default_path(book, "handout", options)
     result = write_handout(book, path, options.pdf_options(), options.chapters)
@@ -108,7 +108,7 @@ def _handout(book: Book, options: Options, output: Path | None = None) -> Writte
 
 
 def _html(book: Book, options: Options, output: Path | None = None) -> Written:
-    from builder.epub import write_html
+    from build_report.ebook.writer import write_html
 
     result = write_html(
         book, output or options.output or default_path(book, "html", options), strict=options.strict
@@ -117,7 +117,7 @@ def _html(book: Book, options: Options, output: Path | None = None) -> Written:
 
 
 def _epub(book: Book, options: Options, output: Path | None = None) -> Written:
-    from builder.epub import write_epub
+    from build_report.ebook.writer import write_epub
 
     path = output or options.output or default_path(book, "epub", options)
     result = write_epub(book, path, strict=options.strict, check=options.check)
@@ -130,8 +130,8 @@ WRITERS = {"pdf": _pdf, "handout": _handout, "html": _html, "epub": _epub}
 def _print_job(config, kind: str, options: Options):
     """The output path and what a PDF or handout build lays out (pdf.print_job), worked out
     from the Book. Runs in a child process (overlap.py); everything it returns is plain data."""
-    from builder.handout import handout_layout
-    from builder.pdf import print_job
+    from build_report.pdf.handout import handout_layout
+    from build_report.pdf.adapter import print_job
 
     book = prepare(load_book(config), options)
     progress.current.stage(f"building {kind}")
@@ -145,8 +145,8 @@ def _print_job(config, kind: str, options: Options):
 def _laid_out(config, kind: str, options: Options) -> Written:
     """A PDF or handout whose chapters are read and rendered in a child process while this
     one imports WeasyPrint (overlap.py)."""
-    from builder.overlap import in_child
-    from builder.pdf import load_engine, write_job
+    from build_report.processes import in_child
+    from build_report.pdf.adapter import load_engine, write_job
 
     path, job, jobs = in_child(lambda: _print_job(config, kind, options), load_engine)
     result = write_job(job, jobs, path, options.pdf_options())
@@ -167,7 +167,7 @@ def _cacheable(kind: str, options: Options) -> bool:
 
 
 def _from_cache(folder: Path, root: Path, kind: str, options: Options) -> Written | None:
-    from builder import cache
+    from build_report import cache
 
     if not _cacheable(kind, options):
         return None
@@ -178,7 +178,7 @@ def _from_cache(folder: Path, root: Path, kind: str, options: Options) -> Writte
 
 
 def _to_cache(folder: Path, root: Path, kind: str, options: Options, written: Written) -> None:
-    from builder import cache
+    from build_report import cache
 
     if _cacheable(kind, options) and not written.diagnostics:
         cache.store(
@@ -197,7 +197,7 @@ def _to_cache(folder: Path, root: Path, kind: str, options: Options, written: Wr
 def build(kind: str, options: Options) -> Written:
     """Build one output (the `pdf`, `handout`, `html` and `epub` commands), or reuse it when
     nothing it is made from has changed."""
-    from builder.files import output_folder, update_sums
+    from build_report.files import output_folder, update_sums
 
     config = load_config(options.project, paper=options.paper)
     folder = output_folder(config.root, config.build.output_dir)
@@ -220,7 +220,7 @@ def build(kind: str, options: Options) -> Written:
 def build_all(options: Options) -> list[Written]:
     """Every output in one run: the chapters are read and parsed once (and not at all when
     every output can be reused), then each edition and format is a transform and a render."""
-    from builder.files import output_folder, update_sums
+    from build_report.files import output_folder, update_sums
 
     config = load_config(options.project, paper=options.paper)
     folder = output_folder(config.root, config.build.output_dir)

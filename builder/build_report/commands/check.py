@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from builder.config import Config, load_config
-from builder.content import CHAPTERS_DIR, chapter_files, chapter_slug, load_chapter
-from builder.css_names import KNOWN_PROPERTIES
-from builder.errors import BuildError, Diagnostic
-from builder.markup import image_src, slug_text
-from builder.model import Chapter
-from builder.references import chapter_references, css_references, with_lines
+from build_report.project.config import Config, load_config
+from build_report.project.chapters import CHAPTERS_DIR, chapter_files, chapter_slug, load_chapter
+from build_report.commands.css_names import KNOWN_PROPERTIES
+from build_report.errors import BuildError, Diagnostic
+from build_report.markup.parser import image_src, slug_text
+from build_report.project.model import Chapter
+from build_report.markup.links import chapter_references, css_references, with_lines
 
 UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 ID_ATTR = re.compile(r"""\bid\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 
-from builder import __version__
+from build_report import __version__
 
 CACHE_DIR = ".cache"
 
@@ -96,7 +96,7 @@ def lookup(folder: Path, root: Path, kind: str, options) -> dict | None:
 
 
 def store(folder: Path, root: Path, kind: str, options, output: Path, inputs, **extra) -> None:
-    from builder.files import write_text
+    from build_report.files import write_text
 
     root = root.resolve()
     names = sorted({str(Path(p).resolve()) for p in inputs} - {str(p) for p in source_files(root)})
@@ -140,8 +140,8 @@ class PartStore:
         return sha.hexdigest()
 
     def get(self, html: str):
-        """The rendered part (builder.pdf.Rendered), or None when it must be laid out."""
-        from builder.pdf import Rendered
+        """The rendered part (build_report.pdf.adapter.Rendered), or None when it must be laid out."""
+        from build_report.pdf.adapter import Rendered
 
         name = self._name(html)
         entry = self.folder / f"{name}.json"
@@ -161,7 +161,7 @@ class PartStore:
     def put(self, html: str, rendered) -> None:
         """Keep a part that rendered without warnings (one with warnings is built again, so
         that its warnings are shown again)."""
-        from builder.files import write_bytes, write_text
+        from build_report.files import write_bytes, write_text
 
         if rendered.diagnostics:
             return

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from builder.errors import BuildError, did_you_mean
+from build_report.errors import BuildError, did_you_mean
 
 CONFIG_NAME = "report.toml"
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}

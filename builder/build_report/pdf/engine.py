@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import copy
 
-from builder.pdf import Layout, PdfOptions, Rendered, checked, engine, html_document
-from builder.stack import roomy
+from build_report.pdf.adapter import Layout, PdfOptions, Rendered, checked, engine, html_document
+from build_report.pdf.stack import roomy
 
 PAGE_COUNTERS = ("page", "pages")
 

@@ -8,9 +8,9 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from builder.errors import BuildError
+from build_report.errors import BuildError
 
-SKELETON = Path(__file__).parent / "skeleton"
+SKELETON = Path(__file__).parent.parent / "skeleton"
 WORDS_PER_MINUTE = 230
 
 
@@ -38,7 +38,7 @@ def _toml_string(text: str) -> str:
 
 def new_chapter(project: Path, title: str) -> Path:
     """The next numbered chapter file, with its front matter."""
-    from builder.config import slugify
+    from build_report.project.config import slugify
 
     folder = project / "chapters"
     if not (project / "report.toml").is_file():
@@ -107,9 +107,9 @@ def _minutes(words: int) -> int:
 
 
 def book_stats(project: Path) -> BookStats:
-    from builder.config import load_config
-    from builder.content import load_book
-    from builder.references import chapter_references
+    from build_report.project.config import load_config
+    from build_report.project.chapters import load_book
+    from build_report.markup.links import chapter_references
 
     config = load_config(project)
     book = load_book(config)
