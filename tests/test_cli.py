@@ -110,7 +110,7 @@ def test_missing_anchor_is_a_warning_at_the_link(project: Project) -> None:
     project.write("chapters/01-first.md", "---\ntitle: A\n---\n\nText.\n\nSee [there](#nowhere).\n")
     result = project.build("pdf")
     assert result.exit_code == 0
-    assert "chapters/01-first.md:7: warning: link to #nowhere: no such anchor" in result.output
+    assert "chapters/01-first.md:7: warning: link to #nowhere: no such anchor in this chapter" in result.output
     assert_clean_error(
         project.build("pdf", "--strict", "--no-cache"), names="chapters/01-first.md:7"
     )

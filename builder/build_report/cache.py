@@ -42,7 +42,9 @@ def tool_fingerprint() -> str:
 
 def _clock_key() -> str:
     """Outputs print a date: SOURCE_DATE_EPOCH pins it; otherwise the day is part of the key."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    from build_report.project.clock import source_date_epoch
+
+    epoch = source_date_epoch()
     if epoch is not None:
         return f"epoch:{epoch}"
     import datetime

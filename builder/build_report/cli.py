@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from build_report import __version__
+from build_report.console import done, report
 
 project_option = click.option(
     "-C",
@@ -65,25 +66,6 @@ nup_option = click.option(
 )
 
 
-def _up_to_date(written) -> str:
-    return ", up to date" if written.cached else ""
-
-
-def _report(diagnostics) -> None:
-    from build_report.console import color, styled
-
-    for diagnostic in diagnostics:
-        click.echo(styled(diagnostic.format(), diagnostic.level), err=True, color=color())
-
-
-def _done(text: str) -> None:
-    """The closing line (what was written); --quiet leaves it out."""
-    from build_report import console as progress
-
-    if not progress.current.quiet:
-        click.echo(text)
-
-
 def _check_imposition(booklet: bool, n_up: str) -> int:
     if booklet and n_up != "1":
         raise click.UsageError("--booklet and --n-up cannot be combined")
@@ -111,9 +93,9 @@ def main(quiet: bool, verbose: bool) -> None:
 
     Shell completion: eval "$(_BUILD_REPORT_COMPLETE=bash_source build-report)" in ~/.bashrc
     (zsh_source and fish_source for zsh and fish)."""
-    from build_report import console as progress
+    from build_report import console
 
-    progress.configure(quiet, verbose)
+    console.configure(quiet, verbose)
     _stop_on_sigterm()
 
 
@@ -140,16 +122,20 @@ def print_options(function):
 
 def _options(**params):
     """Click's parameters -> the plain Options object the build functions take."""
-    from build_report.commands.build import Options
+    from build_report.writers import Options
 
     if "n_up" in params:
         params["n_up"] = _check_imposition(params.get("booklet", False), params["n_up"])
     return Options(**params)
 
 
+def _up_to_date(written) -> str:
+    return ", up to date" if written.cached else ""
+
+
 def _pages_line(written) -> None:
-    _report(written.diagnostics)
-    _done(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
+    report(written.diagnostics)
+    done(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
 
 
 @main.command()
@@ -199,8 +185,8 @@ def html(**params):
     from build_report.commands.build import build
 
     written = build("html", _options(**params))
-    _report(written.diagnostics)
-    _done(f"{written.path}/ ({written.files} files; open index.xhtml)")
+    report(written.diagnostics)
+    done(f"{written.path}/ ({written.files} files; open index.xhtml)")
 
 
 @main.command()
@@ -216,10 +202,10 @@ def epub(**params):
     from build_report.commands.build import build
 
     written = build("epub", _options(**params))
-    _report(written.diagnostics)
-    _done(f"{written.path} ({written.files} files{_up_to_date(written)})")
+    report(written.diagnostics)
+    done(f"{written.path} ({written.files} files{_up_to_date(written)})")
     if params["check"]:
-        _done("EPUBCheck: no errors or warnings")
+        done("EPUBCheck: no errors or warnings")
 
 
 @main.command()
@@ -231,10 +217,7 @@ def check(project, strict):
     from build_report.commands.check import run_check
 
     found = run_check(project)
-    from build_report.console import color, styled
-
-    for diagnostic in found:
-        click.echo(styled(diagnostic.format(), diagnostic.level), color=color())
+    report(found, err=False)
     errors = sum(1 for d in found if d.level == "error")
     warnings = len(found) - errors
     click.echo(f"check: {errors} error(s), {warnings} warning(s)", err=True)
@@ -254,46 +237,14 @@ def check(project, strict):
 @strict_option
 def all_(**params):
     """Build every output in one run: PDF, HTML, EPUB, and a handout for each edition."""
-    from build_report import console as progress
-    from build_report.commands.build import build_all
+    from build_report import console
+    from build_report.commands.build import build_all, summary
 
     written = build_all(_options(**params))
     for item in written:
-        _report(item.diagnostics)
-    if not progress.current.quiet:
-        _summary(written, params["project"])
-
-
-def _summary(written, project: Path) -> None:
-    rows = []
-    for item in written:
-        path = item.path
-        if path.is_dir():
-            size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-            shown = f"{_relative(path, project)}/"
-        else:
-            size = path.stat().st_size
-            shown = _relative(path, project)
-        pages = str(item.pages) if item.pages is not None else f"{item.files} files"
-        rows.append((shown, pages, _size(size)))
-    widths = [max(len(r[i]) for r in [("path", "pages", "size"), *rows]) for i in range(3)]
-    for row in [("path", "pages", "size"), *rows]:
-        click.echo(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}")
-
-
-def _relative(path: Path, project: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(project.resolve()))
-    except ValueError:
-        return str(path)
-
-
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024**2:
-        return f"{n / 1024:.1f} KiB"
-    return f"{n / 1024**2:.1f} MiB"
+        report(item.diagnostics)
+    if not console.current.quiet:
+        summary(written, params["project"])
 
 
 @main.command()
@@ -322,10 +273,10 @@ def preview(project, port, print_mode, edition):
 def init(folder, title, author):
     """Create a new project (report.toml, two sample chapters, the default styles) that builds
     as it is."""
-    from build_report.commands.authoring import init_project
+    from build_report.commands.init import init_project
 
     init_project(folder, title, author)
-    _done(f"created {folder}/ - now run: build-report pdf -C {folder}")
+    done(f"created {folder}/ - now run: build-report pdf -C {folder}")
 
 
 @main.command()
@@ -333,10 +284,10 @@ def init(folder, title, author):
 @project_option
 def new(title, project):
     """Add the next numbered chapter file, with its front matter."""
-    from build_report.commands.authoring import new_chapter
+    from build_report.commands.init import new_chapter
 
     path = new_chapter(project, title)
-    _done(str(path))
+    done(str(path))
 
 
 @main.command()
@@ -344,41 +295,6 @@ def new(title, project):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
 def stats(project, as_json):
     """Words, reading time, footnotes and images per chapter and in total; pages in the last PDF."""
-    from build_report.commands.authoring import book_stats
+    from build_report.commands.stats import book_stats, show
 
-    result = book_stats(project)
-    if as_json:
-        import json
-
-        click.echo(json.dumps(result.as_dict(), indent=2))
-        return
-    rows = [("#", "chapter", "words", "minutes", "notes", "images")]
-    for ch in result.chapters:
-        rows.append(
-            (
-                str(ch.number),
-                ch.title,
-                str(ch.words),
-                str(ch.reading_minutes),
-                str(ch.footnotes),
-                str(ch.images),
-            )
-        )
-    rows.append(
-        (
-            "",
-            "total",
-            str(result.words),
-            str(result.reading_minutes),
-            str(result.footnotes),
-            str(result.images),
-        )
-    )
-    widths = [max(len(r[i]) for r in rows) for i in range(6)]
-    for row in rows:
-        cells = [row[1].ljust(widths[1])] + [row[i].rjust(widths[i]) for i in (2, 3, 4, 5)]
-        click.echo(f"{row[0].rjust(widths[0])}  " + "  ".join(cells))
-    if result.pdf_pages is not None:
-        click.echo(f"{result.pdf}: {result.pdf_pages} pages")
-    else:
-        click.echo("no PDF built yet (build-report pdf)")
+    show(book_stats(project), as_json)

@@ -48,6 +48,10 @@ class BuildError(click.ClickException):
         where = self.path if line is None else f"{self.path}:{line}"
         super().__init__(f"{where}: {what}; {todo}")
 
+    def diagnostic(self) -> Diagnostic:
+        """The error as a finding, for commands that report every problem (check)."""
+        return Diagnostic(self.path, self.line, None, "error", f"{self.what}; {self.todo}")
+
     def __reduce__(self):
         """Picklable, so an error raised in a worker process (--jobs) reaches the user intact."""
         return (type(self), (self.path, self.what, self.todo, self.line))
@@ -91,3 +95,24 @@ def fail_on(diagnostics: list[Diagnostic], strict: bool, what: str) -> None:
     """Errors always stop a build; warnings stop it under --strict."""
     if any(d.level == "error" or strict for d in diagnostics):
         raise DiagnosticsError(diagnostics, what)
+
+
+def key_line(text: str, key: str, table: str | None = None, first: int = 1) -> int | None:
+    """The line that sets `key` in TOML or YAML text (tomllib and PyYAML's values carry no
+    positions), within `[table]` when one is named; a table's own header counts as setting it.
+    `first` is the number of the text's first line."""
+    import re
+
+    assigns = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[=:]")
+    header = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+    current = ""
+    for number, line in enumerate(text.splitlines(), start=first):
+        found = header.match(line)
+        if found:
+            current = re.sub(r"\s*\.\s*", ".", found.group(1)).replace('"', "").replace("'", "")
+            if table is None and current == key:
+                return number
+            continue
+        if assigns.match(line) and (table is None or current == table):
+            return number
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,3 +135,18 @@ def update_sums(folder: Path, outputs: list[Path]) -> None:
     if entries:
         text = "".join(f"{digest}  {name}\n" for name, digest in sorted(entries.items()))
         write_text(sums, text)
+
+
+def swap_folder(new: Path, folder: Path) -> None:
+    """Put `new` where `folder` is; the old folder stays complete until the last moment."""
+    os.chmod(new, 0o755)
+    if not folder.exists():
+        os.replace(new, folder)
+        return
+    if not folder.is_dir() or folder.is_symlink():
+        raise BuildError(folder, "exists and is not a folder", "remove it or choose another -o")
+    old = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(folder, old)
+    os.replace(new, folder)
+    shutil.rmtree(old, ignore_errors=True)

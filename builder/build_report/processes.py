@@ -1,4 +1,5 @@
-"""Prepare a build in a forked process while this one loads the layout engine.
+"""Other processes, where the platform allows them: a forked child that prepares a build while
+this process loads the layout engine, and the start method of the parallel layout workers.
 
 A PDF build starts with two slow steps that do not depend on each other: reading and rendering
 the chapters (our Markdown and template code) and importing WeasyPrint (about half a second of
@@ -8,7 +9,7 @@ engine. The Markdown and template modules are then never loaded into the process
 peaks during layout, and the child is gone by then.
 
 Where forking is not safe (not Linux, or threads are running, as in the preview server), the
-two steps simply run one after the other.
+two steps simply run one after the other, and layout workers are spawned instead of forked.
 """
 
 from __future__ import annotations
@@ -28,15 +29,34 @@ T = TypeVar("T")
 
 
 def can_fork() -> bool:
-    return sys.platform.startswith("linux") and threading.active_count() == 1
+    """Forking is safe on Linux in a process with no other threads. (macOS has fork, but its
+    system libraries are not fork-safe; Windows has none.)"""
+    import multiprocessing
+
+    return (
+        sys.platform.startswith("linux")
+        and hasattr(os, "fork")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
 
 
-def in_child(work: Callable[[], T], meanwhile: Callable[[], object]) -> T:
+def context():
+    """The multiprocessing context for worker processes: fork where it is safe (workers then
+    inherit the imported engine), spawn everywhere else."""
+    import multiprocessing
+
+    return multiprocessing.get_context("fork" if can_fork() else "spawn")
+
+
+def in_child(work: Callable[[], T], meanwhile: Callable[[], object] | None) -> T:
     """`work()` in a forked child, `meanwhile()` here; return what `work` returned, or raise
-    what it raised (an error for the user is re-raised as it was)."""
-    if not can_fork():
+    what it raised (an error for the user is re-raised as it was). With nothing to do
+    meanwhile, or where forking is not safe, the two run here one after the other."""
+    if meanwhile is None or not can_fork():
         result = work()
-        meanwhile()
+        if meanwhile is not None:
+            meanwhile()
         return result
     for stream in (sys.stdout, sys.stderr):
         stream.flush()

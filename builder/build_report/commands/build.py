@@ -1,62 +1,20 @@
-"""One function per command: load the project, make the Book, hand it to the writers."""
+"""`pdf`, `handout`, `html`, `epub` and `all`: load the project once, make the Book, and hand it
+to each output's writer (writers.py), reusing outputs whose inputs have not changed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-from build_report import console as progress
-from build_report.project.config import load_config
-from build_report.errors import Diagnostic
+from build_report import console
+from build_report.project.config import Config, load_config
 from build_report.project.model import Book
+from build_report.writers import Options, Written, writer
+
+CACHEABLE = ("pdf", "handout", "epub")
 
 
-@dataclass(frozen=True)
-class Options:
-    """What the CLI parsed; plain values, so builds can be driven from Python too."""
-
-    project: Path = Path(".")
-    output: Path | None = None
-    paper: str | None = None
-    strict: bool = False
-    emit_html: Path | None = None
-    edition: str = "student"
-    chapters: str | None = None
-    pdf_variant: str | None = None
-    booklet: bool = False
-    n_up: int = 1
-    check: bool = False
-    allow_network: bool = False
-    no_cache: bool = False
-    jobs: int = 1
-
-    def pdf_options(self):
-        from build_report.pdf.adapter import PdfOptions
-
-        return PdfOptions(
-            pdf_variant=self.pdf_variant,
-            booklet=self.booklet,
-            n_up=self.n_up,
-            strict=self.strict,
-            allow_network=self.allow_network,
-            jobs=self.jobs,
-            reuse_parts=not self.no_cache,
-        )
-
-
-@dataclass(frozen=True)
-class Written:
-    """One output of a run, for the summary table and SHA256SUMS."""
-
-    path: Path
-    pages: int | None = None
-    files: int | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    inputs: tuple[Path, ...] = ()
-    cached: bool = False
-
-
-def load_book(config):
+def load_book(config: Config) -> Book:
     """Read and parse every chapter (imported here: a cache hit never needs Markdown)."""
     from build_report.project.chapters import load_book as read
 
@@ -64,96 +22,10 @@ def load_book(config):
 
 
 def prepare(book: Book, options: Options) -> Book:
+    """The Book this output is made from: its edition, its chapters."""
     from build_report.project.editions import apply_edition, select_chapters
 
     return select_chapters(apply_edition(book, options.edition), options.chapters)
-
-
-def default_path(book: Book, kind: str, options: Options) -> Path:
-    """build/<slug>.pdf, build/<slug>-teacher.epub, build/<slug>-handout-student-booklet.pdf..."""
-    from build_report.files import output_folder
-
-    config = book.config
-    folder = output_folder(config.root, config.build.output_dir)
-    edition = "" if book.edition.name == "student" else f"-{book.edition.name}"
-    if kind == "html":
-        return folder / f"html{edition}"
-    if kind == "handout":
-        edition = f"-{book.edition.name}"
-    imposed = "-booklet" if options.booklet else (f"-{options.n_up}up" if options.n_up > 1 else "")
-    variant = (
-        f"-{options.pdf_variant.replace('/', '').replace('-', '')}"
-        if (options.pdf_variant and kind != "epub")
-        else ""
-    )
-    name = {"pdf": "", "handout": "-handout", "epub": ""}[kind]
-    suffix = ".epub" if kind == "epub" else ".pdf"
-    return folder / f"{config.report.slug}{name}{edition}{variant}{imposed}{suffix}"
-
-
-def _pdf(book: Book, options: Options, output: Path | None = None) -> Written:
-    from build_report.pdf.adapter import write_pdf
-
-    path = output or options.output or default_path(book, "pdf", options)
-    result = write_pdf(book, path, options.pdf_options(), emit_html=options.emit_html)
-    return Written(result.path, result.pages, None, result.diagnostics, result.inputs)
-
-
-def _handout(book: Book, options: Options, output: Path | None = None) -> Written:
-    from build_report.pdf.handout import write_handout
-
-    path = output or options.output or default_path(book, "handout", options)
-    result = write_handout(book, path, options.pdf_options(), options.chapters)
-    return Written(result.path, result.pages, None, result.diagnostics, result.inputs)
-
-
-def _html(book: Book, options: Options, output: Path | None = None) -> Written:
-    from build_report.ebook.writer import write_html
-
-    result = write_html(
-        book, output or options.output or default_path(book, "html", options), strict=options.strict
-    )
-    return Written(result.path, None, result.files, result.diagnostics)
-
-
-def _epub(book: Book, options: Options, output: Path | None = None) -> Written:
-    from build_report.ebook.writer import write_epub
-
-    path = output or options.output or default_path(book, "epub", options)
-    result = write_epub(book, path, strict=options.strict, check=options.check)
-    return Written(result.path, None, result.files, result.diagnostics, result.inputs)
-
-
-WRITERS = {"pdf": _pdf, "handout": _handout, "html": _html, "epub": _epub}
-
-
-def _print_job(config, kind: str, options: Options):
-    """The output path and what a PDF or handout build lays out (pdf.print_job), worked out
-    from the Book. Runs in a child process (overlap.py); everything it returns is plain data."""
-    from build_report.pdf.handout import handout_layout
-    from build_report.pdf.adapter import print_job
-
-    book = prepare(load_book(config), options)
-    progress.current.stage(f"building {kind}")
-    path = options.output or default_path(book, kind, options)
-    settings = options.pdf_options()
-    if kind == "handout":
-        return path, handout_layout(book, path, settings, options.chapters), 1
-    return path, *print_job(book, path, settings, options.emit_html)
-
-
-def _laid_out(config, kind: str, options: Options) -> Written:
-    """A PDF or handout whose chapters are read and rendered in a child process while this
-    one imports WeasyPrint (overlap.py)."""
-    from build_report.processes import in_child
-    from build_report.pdf.adapter import load_engine, write_job
-
-    path, job, jobs = in_child(lambda: _print_job(config, kind, options), load_engine)
-    result = write_job(job, jobs, path, options.pdf_options())
-    return Written(result.path, result.pages, None, result.diagnostics, result.inputs)
-
-
-CACHEABLE = ("pdf", "handout", "epub")
 
 
 def _cacheable(kind: str, options: Options) -> bool:
@@ -194,52 +66,89 @@ def _to_cache(folder: Path, root: Path, kind: str, options: Options, written: Wr
         )
 
 
-def build(kind: str, options: Options) -> Written:
-    """Build one output (the `pdf`, `handout`, `html` and `epub` commands), or reuse it when
-    nothing it is made from has changed."""
-    from build_report.files import output_folder, update_sums
+def _jobs(config: Config, todo: list[tuple[str, Options]]) -> list:
+    """Every output's job, from one reading of the chapters (may run in a child process)."""
+    base = load_book(config)
+    jobs = []
+    for kind, options in todo:
+        book = prepare(base, options)
+        console.current.stage(f"building {kind} ({book.edition.name})")
+        jobs.append(writer(kind).prepare(book, options))
+    return jobs
 
-    config = load_config(options.project, paper=options.paper)
+
+def run(
+    options: Options, outputs: list[tuple[str, Options]], config: Config | None = None
+) -> list[Written]:
+    """Build these outputs: reuse what is unchanged; read the chapters once for the rest and
+    prepare every job in a child process while this one imports the layout engine, if any
+    output needs it (processes.py); then write them in order."""
+    from build_report.files import output_folder, update_sums
+    from build_report.processes import in_child
+
+    config = config or load_config(options.project, paper=options.paper)
     folder = output_folder(config.root, config.build.output_dir)
-    written = _from_cache(folder, config.root, kind, options)
-    if written is None:
-        progress.current.stage("reading chapters")
-        if kind in ("pdf", "handout"):
-            written = _laid_out(config, kind, options)
+    written: dict[int, Written] = {}
+    todo = []
+    for index, (kind, job_options) in enumerate(outputs):
+        found = _from_cache(folder, config.root, kind, job_options)
+        if found is None:
+            todo.append((index, kind, job_options))
         else:
-            book = prepare(load_book(config), options)
-            progress.current.stage(f"building {kind}")
-            written = WRITERS[kind](book, options)
-        _to_cache(folder, config.root, kind, options, written)
-    progress.current.stage("done")
-    progress.current.clear()
-    update_sums(folder, [written.path])
-    return written
+            written[index] = found
+    if todo:
+        console.current.stage("reading chapters")
+        engine = any(writer(kind).uses_engine for _, kind, _ in todo)
+        jobs = in_child(
+            lambda: _jobs(config, [(kind, o) for _, kind, o in todo]),
+            _load_engine if engine else None,
+        )
+        for (index, kind, job_options), job in zip(todo, jobs, strict=True):
+            done = writer(kind).write(job)
+            _to_cache(folder, config.root, kind, job_options, done)
+            written[index] = done
+    result = [written[i] for i in range(len(outputs))]
+    console.current.stage("done")
+    console.current.clear()
+    update_sums(folder, [w.path for w in result])
+    return result
+
+
+def _load_engine() -> None:
+    from build_report.pdf.adapter import load_engine
+
+    load_engine()
+
+
+def build(kind: str, options: Options) -> Written:
+    """One output (the `pdf`, `handout`, `html` and `epub` commands)."""
+    return run(options, [(kind, options)])[0]
 
 
 def build_all(options: Options) -> list[Written]:
-    """Every output in one run: the chapters are read and parsed once (and not at all when
-    every output can be reused), then each edition and format is a transform and a render."""
-    from build_report.files import output_folder, update_sums
-
+    """Every output in one run: the PDF, the HTML folder, the EPUB, a handout per edition."""
     config = load_config(options.project, paper=options.paper)
-    folder = output_folder(config.root, config.build.output_dir)
     single = replace(options, output=None, emit_html=None)
     plain = replace(single, booklet=False, n_up=1)
-    jobs = [("pdf", plain), ("html", plain), ("epub", plain)]
-    jobs += [("handout", replace(single, edition=name)) for name in config.editions]
-    base: Book | None = None
-    written = []
-    for kind, job in jobs:
-        done = _from_cache(folder, config.root, kind, job)
-        if done is None:
-            if base is None:
-                progress.current.stage("reading chapters")
-                base = load_book(config)
-            progress.current.stage(f"building {kind} ({job.edition})")
-            done = WRITERS[kind](prepare(base, job), job)
-            _to_cache(folder, config.root, kind, job, done)
-        written.append(done)
-    update_sums(folder, [w.path for w in written])
-    progress.current.clear()
-    return written
+    outputs = [("pdf", plain), ("html", plain), ("epub", plain)]
+    outputs += [("handout", replace(single, edition=name)) for name in config.editions]
+    return run(options, outputs, config)
+
+
+def summary(written: list[Written], project: Path) -> None:
+    """What `all` wrote: path, pages (or files) and size of each output."""
+    from build_report.console import size, table
+    from build_report.errors import display_path
+
+    rows = [("path", "pages", "size")]
+    for item in written:
+        path = item.path
+        if path.is_dir():
+            total = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+            shown = f"{display_path(path, project)}/"
+        else:
+            total = path.stat().st_size
+            shown = display_path(path, project)
+        pages = str(item.pages) if item.pages is not None else f"{item.files} files"
+        rows.append((shown, pages, size(total)))
+    table(rows, right=(1, 2))

@@ -50,23 +50,24 @@ class Preview:
         self.lock = threading.Lock()
 
     def rebuild(self) -> None:
-        from build_report.commands.build import Options, load_book, prepare
+        from build_report.commands.build import load_book, prepare
         from build_report.project.config import load_config
+        from build_report.writers import Options, writer
 
         try:
             config = load_config(self.project)
-            book = prepare(load_book(config), Options(project=self.project, edition=self.edition))
+            options = Options(project=self.project, edition=self.edition)
+            book = prepare(load_book(config), options)
             if self.print_mode:
-                from build_report.html.documents import render_print
+                from build_report.html.documents import print_document
 
-                page = render_print(book)
+                page = print_document(book)
                 with self.lock:
                     (self.folder / "print.html").write_text(page, encoding="utf-8")
             else:
-                from build_report.ebook.writer import write_html
-
+                html = writer("html")
                 target = self.folder / "html"
-                result = write_html(book, target)
+                result = html.write(html.prepare(book, Options(output=target)))
                 for diagnostic in result.diagnostics:
                     click.echo(diagnostic.format(), err=True)
             error = None

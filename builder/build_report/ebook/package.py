@@ -19,13 +19,15 @@ from lxml import etree
 from markupsafe import Markup
 
 from build_report import __version__
-from build_report.errors import BuildError, Diagnostic
-from build_report.markup.parser import EPUB
-from build_report.project.model import Book
-from build_report.markup.links import css_references
-from build_report.html.documents import has_editorial, render_chapters, render_template
-from build_report.resources import ProjectResources, svg_references
 from build_report.ebook.xhtml import XHTML_NS, finish_document, fragment_to_xhtml
+from build_report.errors import BuildError, Diagnostic
+from build_report.html.documents import chapters_html, has_editorial
+from build_report.html.templates import fill
+from build_report.markup.references import css_references, css_target
+from build_report.markup.renderer import EPUB
+from build_report.markup.resolver import link_warnings
+from build_report.project.model import Book
+from build_report.resources import ProjectResources, svg_references
 
 START_PAGE = "index.xhtml"
 COVER_PAGE = "cover.xhtml"
@@ -71,9 +73,6 @@ class Ebook:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     inputs: tuple[Path, ...] = ()
 
-    def item(self, href: str) -> Item:
-        return next(i for i in self.items if i.href == href)
-
 
 def chapter_files(book: Book) -> dict[str, str]:
     return {ch.slug: f"{ch.slug}.xhtml" for ch in book.chapters}
@@ -110,17 +109,17 @@ def build_ebook(book: Book) -> Ebook:
     """Render every document and gather every file they use, through the resource gatekeeper."""
     resources = ProjectResources(book.root)
     files = chapter_files(book)
-    chapters = render_chapters(book, EPUB, files)
+    chapters = chapters_html(book, EPUB, files)
     context = _context(book, chapters)
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = link_warnings(book)
 
     documents: dict[str, bytes] = {}
-    documents[COVER_PAGE] = finish_document(render_template("epub/cover.xhtml.jinja", **context))
-    documents[START_PAGE] = finish_document(render_template("epub/title.xhtml.jinja", **context))
+    documents[COVER_PAGE] = finish_document(fill("epub/cover.xhtml.jinja", **context))
+    documents[START_PAGE] = finish_document(fill("epub/title.xhtml.jinja", **context))
     for index, item in enumerate(chapters):
         chapter = item.chapter
         notes = [(n + 1, Markup(fragment_to_xhtml(v))) for n, v in sorted(item.notes.items())]
-        text = render_template(
+        text = fill(
             "epub/chapter.xhtml.jinja",
             **context,
             chapter=chapter,
@@ -135,7 +134,7 @@ def build_ebook(book: Book) -> Ebook:
             raise BuildError(
                 chapter.source, f"could not make XHTML: {exc}", "report this"
             ) from None
-    documents[NAV] = finish_document(render_template("epub/nav.xhtml.jinja", **context))
+    documents[NAV] = finish_document(fill("epub/nav.xhtml.jinja", **context))
     sources = {files[ch.slug]: ch.source for ch in book.chapters}
     _drop_dangling_links(documents, sources, diagnostics)
 
@@ -183,7 +182,7 @@ def _drop_dangling_links(
 
 
 def _cover_svg(book: Book) -> bytes:
-    svg = render_template(
+    svg = fill(
         "epub/cover.svg.jinja",
         report=book.config.report,
         title_lines=title_lines(book.config.report.title),
@@ -206,7 +205,7 @@ def _stylesheets(book: Book, resources: ProjectResources) -> list[Item]:
             raise BuildError(
                 ref.source, f"refers to {ref.target}", "use files inside the project", ref.line
             )
-        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(ref.source), ref.target))
+        resolved = css_target(ref)
         resources.origins.setdefault((book.root.resolve() / resolved).as_uri(), ref.source)
         hrefs.append(resolved)
     found: dict[str, Item] = {}
@@ -267,7 +266,7 @@ def package_document(book: Book, ebook: Ebook) -> bytes:
     has_images = any(
         i.media_type.startswith("image/") and i.href != COVER_IMAGE for i in ebook.items
     )
-    text = render_template(
+    text = fill(
         "epub/package.opf.jinja",
         report=book.config.report,
         identifier=identifier(book),

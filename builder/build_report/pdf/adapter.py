@@ -1,7 +1,9 @@
-"""Write the print PDF with WeasyPrint (imported here only, so other commands never pay for it).
+"""WeasyPrint through its public API: a document laid out and written, every resource through
+the project's gatekeeper, its messages collected, its page and time limits watched.
 
 This module imports neither WeasyPrint nor the Markdown and template stack at load time: a
-build lays out in a process that never loads the latter (build.py).
+build lays out in a process that never loads the latter (commands/build.py). What reaches into
+the engine's internals is in engine.py, and nowhere else.
 """
 
 from __future__ import annotations
@@ -12,24 +14,15 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from build_report import files
-from build_report import console as progress
-from build_report.project.config import PAPER_POINTS, Config
+from build_report import console
 from build_report.errors import BuildError, Diagnostic
+from build_report.pdf.stack import roomy
+from build_report.project.config import PAPER_POINTS, Config
 from build_report.project.model import Book
 from build_report.resources import ProjectResources
-from build_report.pdf.stack import roomy
-
-
-@dataclass(frozen=True)
-class PdfResult:
-    path: Path
-    pages: int
-    diagnostics: list[Diagnostic]
-    inputs: tuple[Path, ...] = ()  # every file the renderer loaded, for the cache
 
 
 class _Collector(logging.Handler):
@@ -42,24 +35,19 @@ class _Collector(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append((record.levelno, record.getMessage().splitlines()[0]))
 
-    def diagnostics(self, resources: ProjectResources, anchors: dict) -> list[Diagnostic]:
-        return [_diagnostic(message, resources, anchors) for _, message in self.records]
+    def diagnostics(self, resources: ProjectResources) -> list[Diagnostic]:
+        return [_diagnostic(message, resources) for _, message in self.records]
 
 
-def _diagnostic(message: str, resources: ProjectResources, anchors: dict) -> Diagnostic:
+def _diagnostic(message: str, resources: ProjectResources) -> Diagnostic:
     """Name the source WeasyPrint's message is about: the stylesheet for `Ignored `x: y` at
-    12:3`, the chapter and line of the link for `No anchor #x`.
+    12:3`. (Links never reach the engine without their anchor: markup/resolver.py drops
+    them first, and says where.)
 
     Everything the engine logs is a warning here: what stops a build (a refused resource, a
     limit) is raised as an error on its own, and the PDF is written (--strict refuses it).
     """
     level = "warning"
-    missing = re.search(r"No anchor #(\S+)", message)
-    if missing and missing.group(1) in anchors:
-        ref = anchors[missing.group(1)]
-        return Diagnostic(
-            ref.source, ref.line, None, level, f"link to {ref.target}: no such anchor"
-        )
     found = re.search(r"`([^`]*)` at (\d+):(\d+)", message)
     if found:
         snippet, line, col = found.group(1), int(found.group(2)), int(found.group(3))
@@ -86,9 +74,6 @@ def captured_weasyprint_logs() -> Iterator[_Collector]:
     finally:
         logger.removeHandler(collector)
         logger.propagate = saved
-
-
-PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1")
 
 
 @dataclass(frozen=True)
@@ -144,7 +129,7 @@ class _Limits(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         found = re.search(r"Page (\d+)", record.getMessage())
         if found:
-            progress.current.page(int(found.group(1)))
+            console.current.page(int(found.group(1)))
         if found and int(found.group(1)) > self.max_pages:
             self.why = f"the layout passed {self.max_pages} pages"
             raise _LimitReached(self.why)
@@ -174,27 +159,6 @@ def load_engine() -> None:
     import weasyprint  # noqa: F401
 
 
-@contextlib.contextmanager
-def page_numbers(first: int, total: int) -> Iterator[None]:
-    """Number the pages of the next layout from `first`, out of `total`: WeasyPrint gives the
-    page counters to the margin boxes of each page as it makes them, and we set them there."""
-    import weasyprint.layout as layout
-
-    original = layout.make_margin_boxes
-
-    def numbered(context, page, state):
-        counters = state[1]
-        counters["page"] = [first + context.current_page - 1]
-        counters["pages"] = [total]
-        return original(context, page, state)
-
-    layout.make_margin_boxes = numbered
-    try:
-        yield
-    finally:
-        layout.make_margin_boxes = original
-
-
 @dataclass(frozen=True)
 class Rendered:
     data: bytes
@@ -207,21 +171,23 @@ class Rendered:
 class Layout:
     """One HTML document to lay out, with what the engine needs of the Book and no more: the
     project's settings (root, limits, paper), the clock, and which file asked for each URL
-    and each link (for errors that name their source). Plain data, so it can be made in
+    (for errors that name their source). Plain data, so it can be made in
     another process (build.py) and shared by the parts of a parallel build."""
 
     config: Config
     created: datetime.datetime
     html: str
     origins: dict[str, str]
-    anchors: dict = field(default_factory=dict)  # fragment -> references.Reference
+    warnings: tuple[Diagnostic, ...] = ()  # what rendering found (links it dropped)
 
     @classmethod
     def of(cls, book: Book, html: str, stylesheet: str = "") -> Layout:
-        from build_report.markup.links import anchor_links, origins
+        from build_report.markup.resolver import link_warnings, origins
 
         css = stylesheet or book.config.build.print_css
-        return cls(book.config, book.created, html, origins(book, css), anchor_links(book))
+        return cls(
+            book.config, book.created, html, origins(book, css), tuple(link_warnings(book))
+        )
 
     @property
     def root(self) -> Path:
@@ -266,7 +232,7 @@ def html_document(layout: Layout, resources: ProjectResources):
 
 def checked(layout: Layout, options: PdfOptions, resources, logs) -> list[Diagnostic]:
     """The engine's messages as diagnostics; under --strict the first is an error."""
-    return strictly(logs.diagnostics(resources, layout.anchors), options)
+    return strictly(logs.diagnostics(resources), options)
 
 
 def strictly(diagnostics: list[Diagnostic], options: PdfOptions) -> list[Diagnostic]:
@@ -282,7 +248,7 @@ def strictly(diagnostics: list[Diagnostic], options: PdfOptions) -> list[Diagnos
     return diagnostics
 
 
-def render_pdf(layout: Layout, options: PdfOptions) -> Rendered:
+def lay_out(layout: Layout, options: PdfOptions) -> Rendered:
     """HTML -> PDF bytes with WeasyPrint (see `engine`)."""
     extra = {"pdf_variant": options.pdf_variant} if options.pdf_variant else {}
     with engine(layout, options) as (resources, logs):
@@ -300,84 +266,6 @@ def render_pdf(layout: Layout, options: PdfOptions) -> Rendered:
         paper = PAPER_POINTS[layout.config.build.paper]
         data = booklet(data, paper) if options.booklet else n_up(data, options.n_up)
     return Rendered(data, pages, diagnostics, tuple(dict.fromkeys(resources.served)))
-
-
-def write_pdf(
-    book: Book, output: Path, options: PdfOptions, *, emit_html: Path | None = None
-) -> PdfResult:
-    """Lay out the print HTML and write the PDF atomically; return what was written."""
-    job, jobs = print_job(book, output, options, emit_html)
-    return write_job(job, jobs, output, options)
-
-
-def print_job(book: Book, output: Path, options: PdfOptions, emit_html: Path | None = None):
-    """What the engine lays out, as plain data: a Layout and 1, or for a book laid out by
-    several processes, a parallel.Plan and their number."""
-    jobs = parallel_jobs(book, options, emit_html)
-    if jobs > 1:
-        from build_report.pdf.parallel import plan
-
-        return plan(book, output), jobs
-    return print_layout(book, output, options, emit_html), 1
-
-
-def write_job(job, jobs: int, output: Path, options: PdfOptions) -> PdfResult:
-    """Lay out and write what `print_job` (or a handout's layout) made."""
-    if jobs > 1:
-        from build_report.pdf.parallel import run
-
-        return run(job, output, options, jobs)
-    return write_layout(job, output, options)
-
-
-def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None) -> int:
-    """How many processes lay out this book: 1 unless --jobs asks for more and it can."""
-    check_stylesheet(book.config.build.print_css, book.root)
-    plain = not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
-    if not plain or len(book.chapters) < 2:
-        return 1
-    return min(_jobs(book, options.jobs), len(book.chapters))
-
-
-def print_layout(
-    book: Book, output: Path, options: PdfOptions, emit_html: Path | None = None
-) -> Layout:
-    """Everything before the engine: checks, the print HTML (and --emit-html's copy)."""
-    from build_report.html.documents import render_print
-
-    check_stylesheet(book.config.build.print_css, book.root)
-    files.check_target(output, book.root)
-    html = render_print(book, booklet=options.booklet)
-    if emit_html is not None:
-        files.check_target(emit_html, book.root)
-        files.write_text(
-            emit_html, render_print(book, html_dir=emit_html.parent, booklet=options.booklet)
-        )
-    return Layout.of(book, html)
-
-
-def write_layout(layout: Layout, output: Path, options: PdfOptions) -> PdfResult:
-    """The engine's part: lay out, write the PDF atomically, say what was written."""
-    progress.current.stage("laying out")
-    done = render_pdf(layout, options)
-    progress.current.stage("writing")
-    files.write_bytes(output, done.data)
-    return PdfResult(output, done.pages, done.diagnostics, done.inputs)
-
-
-PARALLEL_FROM_CHARS = (
-    200_000  # below this (about 60 pages) extra processes cost more than they save
-)
-
-
-def _jobs(book: Book, asked: int) -> int:
-    """--jobs N is taken as said; --jobs 0 means one process per core for a long book."""
-    if asked != 0:
-        return asked
-    import os
-
-    size = sum(len(t.content) for ch in book.chapters for t in ch.tokens)
-    return (os.cpu_count() or 1) if size >= PARALLEL_FROM_CHARS else 1
 
 
 def _identifier(layout: Layout) -> bytes:

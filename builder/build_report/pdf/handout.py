@@ -1,13 +1,9 @@
-"""Write the classroom handout PDF: the print pipeline with its own template and stylesheet."""
+"""The classroom handout: the print pipeline with its own template and stylesheet."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from build_report import files
+from build_report.pdf.adapter import Layout, PdfOptions
 from build_report.project.model import Book
-from build_report.pdf.adapter import Layout, PdfOptions, PdfResult, check_stylesheet, write_layout
-from build_report.html.documents import render_handout
 
 
 def selection_label(book: Book, spec: str | None) -> str:
@@ -21,16 +17,8 @@ def selection_label(book: Book, spec: str | None) -> str:
     return "Chapters " + ", ".join(map(str, numbers))
 
 
-def write_handout(
-    book: Book, output: Path, options: PdfOptions, selection: str | None = None
-) -> PdfResult:
-    return write_layout(handout_layout(book, output, options, selection), output, options)
+def handout_layout(book: Book, options: PdfOptions, selection: str | None = None) -> Layout:
+    from build_report.html.documents import handout_document
 
-
-def handout_layout(
-    book: Book, output: Path, options: PdfOptions, selection: str | None = None
-) -> Layout:
-    check_stylesheet(book.config.handout.css, book.root, key="css under [handout]")
-    files.check_target(output, book.root)
-    html = render_handout(book, selection_label(book, selection), booklet=options.booklet)
+    html = handout_document(book, selection_label(book, selection), booklet=options.booklet)
     return Layout.of(book, html, book.config.handout.css)

@@ -1,67 +1,28 @@
-"""Read the chapter files: strict UTF-8, size caps, safe YAML front matter, ordering."""
+"""Read the chapter files: strict UTF-8, size caps, ordering, safe links; front matter in
+frontmatter.py."""
 
 from __future__ import annotations
 
-import datetime
-import os
 import re
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from build_report import console as progress
-from build_report.project.config import Config, slugify
-from build_report.errors import BuildError, did_you_mean
+from build_report import console
+from build_report.errors import BuildError, Diagnostic
 from build_report.markup.parser import parse
-from build_report.project.model import Book, Chapter, KeyTerm, Question, TimelineEntry
+from build_report.markup.slugs import slugify
+from build_report.project.clock import build_clock
+from build_report.project.config import Config
+from build_report.project.frontmatter import (
+    aids,
+    check_keys,
+    line_of,
+    parse_front_matter,
+    split_front_matter,
+)
+from build_report.project.model import Book, Chapter
 
 CHAPTERS_DIR = "chapters"
 MAX_CHAPTER_BYTES = 2 * 1024 * 1024
-FRONT_MATTER_KEYS = (
-    "title",
-    "summary",
-    "key_points",
-    "timeline",
-    "key_terms",
-    "questions",
-    "teacher_notes",
-)
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_original_compose = _UniqueKeyLoader.compose_node
-
-
-def _compose_node(self: _UniqueKeyLoader, parent, index):
-    """Refuse YAML aliases outright: front matter never needs them, and they are the way to
-    build expansion bombs."""
-    if self.check_event(yaml.events.AliasEvent):
-        event = self.peek_event()
-        raise yaml.composer.ComposerError(
-            None, None, "aliases (*name) are not allowed in front matter", event.start_mark
-        )
-    return _original_compose(self, parent, index)
-
-
-_UniqueKeyLoader.compose_node = _compose_node
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def read_text(path: Path, shown: str, limit: int = MAX_CHAPTER_BYTES) -> str:
@@ -84,123 +45,6 @@ def read_text(path: Path, shown: str, limit: int = MAX_CHAPTER_BYTES) -> str:
     return text.removeprefix("\ufeff")
 
 
-def split_front_matter(text: str) -> tuple[str | None, str, int]:
-    """Return (front matter, body, line number where the body starts)."""
-    if not re.match(r"---[ \t]*\r?\n", text):
-        return None, text, 1
-    lines = text.splitlines(keepends=True)
-    for i, line in enumerate(lines[1:], start=1):
-        if line.strip() in ("---", "..."):
-            return "".join(lines[1:i]), "".join(lines[i + 1 :]), i + 2
-    return "", "", -1
-
-
-def _string_list(value: Any, key: str, shown: str, line: int) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BuildError(
-            shown,
-            f"front matter '{key}' must be a list of strings",
-            f"write each item on its own '- ' line under {key}:",
-            line,
-        )
-    return tuple(value)
-
-
-def _records(value: Any, key: str, fields: tuple[str, str], shown: str, line: int) -> list[dict]:
-    if value is None:
-        return []
-    ok = isinstance(value, list) and all(
-        isinstance(v, dict)
-        and set(v) == set(fields)
-        and all(isinstance(v[f], str | int | datetime.date) for f in fields)
-        for v in value
-    )
-    if not ok:
-        raise BuildError(
-            shown,
-            f"front matter '{key}' must be a list of {{{', '.join(fields)}}}",
-            f"write each item as '- {fields[0]}: ...' with '{fields[1]}: ...' below",
-            line,
-        )
-    return [{f: str(v[f]) for f in fields} for v in value]
-
-
-def _questions(value: Any, shown: str, line: int) -> tuple[Question, ...]:
-    """Each question is a string, or `{question: ..., answer: ...}` with a teacher's answer."""
-    if value is None:
-        return ()
-    out = []
-    for item in value if isinstance(value, list) else [None]:
-        if isinstance(item, str):
-            out.append(Question(item))
-        elif (
-            isinstance(item, dict)
-            and set(item) <= {"question", "answer"}
-            and isinstance(item.get("question"), str)
-            and isinstance(item.get("answer", ""), str)
-        ):
-            out.append(Question(item["question"], item.get("answer", "")))
-        else:
-            raise BuildError(
-                shown,
-                "front matter 'questions' must be a list of strings or of {question, answer}",
-                "write '- question: ...' with 'answer: ...' below, or '- Your question?'",
-                line,
-            )
-    return tuple(out)
-
-
-def parse_front_matter(text: str, shown: str) -> dict[str, Any]:
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else None  # +1 for 1-based, +1 for the opening ---
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise BuildError(
-            shown,
-            f"front matter is not valid YAML: {problem}",
-            "fix the YAML between the --- lines",
-            line,
-        ) from None
-    except yaml.YAMLError as exc:
-        raise BuildError(
-            shown, f"front matter is not valid YAML: {exc}", "fix the YAML between the --- lines", 2
-        ) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise BuildError(
-            shown,
-            "front matter must be a mapping of keys to values",
-            "write 'title: ...' and other keys between the --- lines",
-            2,
-        )
-    return data
-
-
-def _key_line(front: str, key: str) -> int:
-    for number, line in enumerate(front.splitlines(), start=2):
-        if line.startswith(f"{key}:"):
-            return number
-    return 2
-
-
-def _text(value: Any, key: str, shown: str, line_of) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise BuildError(
-            shown,
-            f"front matter '{key}' must be a string",
-            f"write {key}: followed by text",
-            line_of(key),
-        )
-    return value.strip()
-
-
 def load_chapter(path: Path, number: int, slug: str, shown: str) -> Chapter:
     text = read_text(path, shown)
     front, body, body_line = split_front_matter(text)
@@ -212,14 +56,7 @@ def load_chapter(path: Path, number: int, slug: str, shown: str) -> Chapter:
             1,
         )
     meta = parse_front_matter(front, shown) if front is not None else {}
-    for key in meta:
-        if key not in FRONT_MATTER_KEYS:
-            raise BuildError(
-                shown,
-                f"unknown front matter key '{key}'",
-                did_you_mean(str(key), FRONT_MATTER_KEYS),
-                _key_line(front or "", key),
-            )
+    check_keys(meta, front or "", shown)
     title = meta.get("title")
     if title is None:
         found = re.match(r"\s*#[ \t]+(.+?)[ \t#]*(\r?\n|$)", body)
@@ -236,42 +73,19 @@ def load_chapter(path: Path, number: int, slug: str, shown: str) -> Chapter:
             shown,
             "front matter 'title' must be a non-empty string",
             "write title: Your chapter title",
-            _key_line(front or "", "title"),
+            line_of(front or "", "title"),
         )
-    summary = meta.get("summary")
-
-    def line_of(key: str) -> int:
-        return _key_line(front or "", key)
-
+    fields = aids(meta, front or "", shown)
     tokens, env = parse(body, slug)
     return Chapter(
         number=number,
         slug=slug,
         title=title.strip(),
         source=shown,
-        summary=_text(summary, "summary", shown, line_of),
-        key_points=_string_list(meta.get("key_points"), "key_points", shown, line_of("key_points")),
-        timeline=tuple(
-            TimelineEntry(**r)
-            for r in _records(
-                meta.get("timeline"), "timeline", ("date", "event"), shown, line_of("timeline")
-            )
-        ),
-        key_terms=tuple(
-            KeyTerm(**r)
-            for r in _records(
-                meta.get("key_terms"),
-                "key_terms",
-                ("term", "definition"),
-                shown,
-                line_of("key_terms"),
-            )
-        ),
-        questions=_questions(meta.get("questions"), shown, line_of("questions")),
-        teacher_notes=_text(meta.get("teacher_notes"), "teacher_notes", shown, line_of),
         body_line=body_line,
         tokens=tuple(tokens),
         env=env,
+        **fields,
     )
 
 
@@ -323,23 +137,12 @@ def _inside(config: Config, path: Path) -> Path:
     return path
 
 
-def build_clock() -> datetime.datetime:
-    """One clock for the whole build: SOURCE_DATE_EPOCH when set, so builds can be reproduced."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
-        except (ValueError, OverflowError):
-            raise BuildError(
-                "SOURCE_DATE_EPOCH",
-                f"'{epoch}' is not a number of seconds",
-                "set it to a Unix timestamp such as 1700000000",
-            ) from None
-    return datetime.datetime.now(tz=datetime.UTC).replace(microsecond=0)
+def load_book(config: Config, problems: list[Diagnostic] | None = None) -> Book:
+    """Read every chapter once; every output is made from the Book this returns.
 
-
-def load_book(config: Config) -> Book:
-    """Read every chapter once; every output is made from the Book this returns."""
+    Every command reads the project through here. With a `problems` list (check), a chapter
+    that cannot be read is reported there and left out, and the others are still read.
+    """
     chapters = []
     used: set[str] = set()
     for number, path in enumerate(chapter_files(config), start=1):
@@ -350,6 +153,11 @@ def load_book(config: Config) -> Book:
             slug = f"{base}-{n}"
         used.add(slug)
         shown = f"{CHAPTERS_DIR}/{path.name}"
-        progress.current.stage(f"reading {shown}")
-        chapters.append(load_chapter(path, number, slug, shown))
+        console.current.stage(f"reading {shown}")
+        try:
+            chapters.append(load_chapter(path, number, slug, shown))
+        except BuildError as exc:
+            if problems is None:
+                raise
+            problems.append(exc.diagnostic())
     return Book(config=config, chapters=tuple(chapters), created=build_clock())

@@ -6,12 +6,12 @@ import dataclasses
 import datetime
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from build_report.errors import BuildError, did_you_mean
+from build_report.errors import BuildError, did_you_mean, key_line
+from build_report.markup.slugs import slugify
 
 CONFIG_NAME = "report.toml"
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -100,22 +100,6 @@ SECTIONS: dict[str, type] = {
 }
 
 
-def slugify(text: str) -> str:
-    """ASCII, lower-case, hyphen-separated: safe as a file name and an id on every platform."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower()
-    return text or "report"
-
-
-def _key_line(text: str, key: str) -> int | None:
-    """tomllib gives no positions for keys: find the first line that assigns this key."""
-    pattern = re.compile(rf"^\s*(\[\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\])")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return number
-    return None
-
-
 def _check_type(value: Any, kind: Any) -> bool:
     if kind is str:
         return isinstance(value, str)
@@ -136,7 +120,7 @@ def _type_name(kind: Any) -> str:
 def _section(name: str, cls: type, data: Any, text: str, shown: str) -> Any:
     if not isinstance(data, dict):
         raise BuildError(
-            shown, f"'{name}' must be a table", f"write it as [{name}]", _key_line(text, name)
+            shown, f"'{name}' must be a table", f"write it as [{name}]", key_line(text, name)
         )
     hints = get_type_hints(cls)
     known = [f.name for f in dataclasses.fields(cls)]
@@ -147,7 +131,7 @@ def _section(name: str, cls: type, data: Any, text: str, shown: str) -> Any:
                 shown,
                 f"unknown key '{key}' in [{name}]",
                 did_you_mean(key, known),
-                _key_line(text, key),
+                key_line(text, key, name),
             )
         if isinstance(value, DATE_TYPES):
             value = value.isoformat()
@@ -156,7 +140,7 @@ def _section(name: str, cls: type, data: Any, text: str, shown: str) -> Any:
                 shown,
                 f"'{key}' in [{name}] must be {_type_name(hints[key])}",
                 "fix its value",
-                _key_line(text, key),
+                key_line(text, key, name) or key_line(text, name),
             )
         values[key] = value
     missing = [
@@ -171,7 +155,7 @@ def _section(name: str, cls: type, data: Any, text: str, shown: str) -> Any:
             shown,
             f"[{name}] has no '{missing[0]}'",
             f'add {missing[0]} = "..." under [{name}]',
-            _key_line(text, name),
+            key_line(text, name),
         )
     return cls(**values)
 
@@ -211,7 +195,7 @@ def load_config(root: Path, paper: str | None = None) -> Config:
                 shown,
                 f"unknown table [{name}]",
                 did_you_mean(name, list(SECTIONS)),
-                _key_line(text, name),
+                key_line(text, name),
             )
     if "report" not in data:
         raise BuildError(shown, "no [report] table", "add [report] with title and author")
@@ -223,7 +207,7 @@ def load_config(root: Path, paper: str | None = None) -> Config:
             shown,
             "answer_lines must be between 0 and 40",
             "fix its value",
-            _key_line(text, "answer_lines"),
+            key_line(text, "answer_lines", "handout"),
         )
     editions = _editions(data.get("editions", {}), text, shown)
     if not report.slug:
@@ -233,24 +217,30 @@ def load_config(root: Path, paper: str | None = None) -> Config:
             shown,
             f"slug '{report.slug}' is not a plain name",
             f"use letters, digits and hyphens, e.g. '{slugify(report.slug)}'",
-            _key_line(text, "slug"),
+            key_line(text, "slug", "report"),
         )
     chosen = (paper or build.paper).lower()
     if chosen not in PAPER_SIZES:
         raise BuildError(
-            shown, f"unknown paper '{chosen}'", "use 'a4' or 'letter'", _key_line(text, "paper")
+            shown,
+            f"unknown paper '{chosen}'",
+            "use 'a4' or 'letter'",
+            key_line(text, "paper", "build"),
         )
     if build.text_align not in TEXT_ALIGN:
         raise BuildError(
             shown,
             f"unknown text_align '{build.text_align}'",
             "use 'justify' or 'left'",
-            _key_line(text, "text_align"),
+            key_line(text, "text_align", "build"),
         )
     for key, top in (("max_pages", 100_000), ("time_limit", 86_400)):
         if not 1 <= getattr(build, key) <= top:
             raise BuildError(
-                shown, f"{key} must be between 1 and {top}", "fix its value", _key_line(text, key)
+                shown,
+                f"{key} must be between 1 and {top}",
+                "fix its value",
+                key_line(text, key, "build"),
             )
     build = dataclasses.replace(build, paper=chosen)
     return Config(report=report, build=build, path=path, handout=handout, editions=editions)
@@ -263,7 +253,7 @@ def _editions(data: Any, text: str, shown: str) -> dict[str, Edition]:
             shown,
             "'editions' must hold tables such as [editions.student]",
             "write [editions.NAME] with label and teacher_material",
-            _key_line(text, "editions"),
+            key_line(text, "editions"),
         )
     editions = dict(DEFAULT_EDITIONS)
     for name, table in data.items():
@@ -272,14 +262,14 @@ def _editions(data: Any, text: str, shown: str) -> dict[str, Edition]:
                 shown,
                 f"edition name '{name}' is not a plain name",
                 "use lower-case letters, digits and hyphens",
-                _key_line(text, f"editions.{name}"),
+                key_line(text, f"editions.{name}"),
             )
         if isinstance(table, dict) and "name" in table:
             raise BuildError(
                 shown,
                 f"[editions.{name}] may not set 'name'",
                 "the table's own name is the edition's name",
-                _key_line(text, "name"),
+                key_line(text, "name", f"editions.{name}"),
             )
         base = editions.get(name, Edition(name, name.replace("-", " ").capitalize()))
         merged = {

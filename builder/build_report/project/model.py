@@ -57,10 +57,6 @@ class Chapter:
         """The id of the chapter's section: unique in the single print document."""
         return f"ch-{self.slug}"
 
-    @property
-    def has_footnotes(self) -> bool:
-        return bool(self.env.get("footnotes", {}).get("list"))
-
 
 @dataclass(frozen=True)
 class Book:

@@ -1,4 +1,22 @@
-"""Lay out a part of a book now and number its pages later (chapter-parallel builds).
+"""Every use of WeasyPrint's internals, in one place: layout hooks, page state, `Document`/`Page`.
+
+What this relies on, in WeasyPrint 70 (TESTED_VERSIONS; tests/pdf/test_internals.py fails,
+naming this module, when another version is installed, and builds then fall back to what needs
+no internals):
+- `weasyprint.layout.make_margin_boxes(context, page, state)` is called once per page, after
+  the whole document is paginated, and looked up on the module at each call (so it can be
+  wrapped); `state[1]` is the page's counter values (`"page"`, `"pages"`: one-item lists);
+  `context.current_page` is the 1-based page index it is making;
+- `weasyprint.layout.page.make_margin_boxes` is the same function, callable again later with
+  the kept (context, page, state) to make a page's margin boxes anew;
+- `weasyprint.layout.background.layout_box_backgrounds(page, box, get_image_from_uri)` lays
+  out a margin box's backgrounds;
+- `weasyprint.document.Page(page_box)` and `Document(pages, metadata, url_fetcher,
+  font_config, color_profiles, output_intent)` write pages made by hand;
+- a margin box's `style["content"]` is a tuple of (kind, value) pairs, `("counter()",
+  (name, style))` for `counter(name)`.
+
+## Parts laid out now, numbered later (chapter-parallel builds)
 
 A part's page numbers ("page X of Y") are known only once every part before it has been laid
 out, and the total only at the very end. WeasyPrint makes each page's margin boxes after the
@@ -9,18 +27,57 @@ the margin boxes that do (footers) with the real numbers, as an overlay of the s
 part itself is the same whatever the numbers are, which is also what lets an unchanged part be
 reused in a later build; the overlay is cheap to make.
 
-This reaches into WeasyPrint's layout internals (`make_margin_boxes`, the page maker's
-counter state); tests/test_parallel.py compares every page with a single-process build.
+tests/pdf/test_parallel.py compares every page with a single-process build.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterator
 
 from build_report.pdf.adapter import Layout, PdfOptions, Rendered, checked, engine, html_document
 from build_report.pdf.stack import roomy
 
 PAGE_COUNTERS = ("page", "pages")
+TESTED_VERSIONS = ("70.",)  # WeasyPrint versions whose internals this module was tested with
+
+
+def engine_version() -> str:
+    """The installed WeasyPrint's version, read from its metadata (no import of the engine)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("weasyprint")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def supported() -> bool:
+    """Whether the installed WeasyPrint is one this module was tested with. Callers fall back
+    to what needs no internals (one process) when it is not."""
+    return engine_version().startswith(TESTED_VERSIONS)
+
+
+@contextlib.contextmanager
+def page_numbers(first: int, total: int) -> Iterator[None]:
+    """Number the pages of the next layout from `first`, out of `total`: WeasyPrint gives the
+    page counters to the margin boxes of each page as it makes them, and we set them there."""
+    import weasyprint.layout as layout
+
+    original = layout.make_margin_boxes
+
+    def numbered(context, page, state):
+        counters = state[1]
+        counters["page"] = [first + context.current_page - 1]
+        counters["pages"] = [total]
+        return original(context, page, state)
+
+    layout.make_margin_boxes = numbered
+    try:
+        yield
+    finally:
+        layout.make_margin_boxes = original
 
 
 def shows_page_number(box) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from build_report.project.config import load_config, slugify
+from build_report.markup.slugs import slugify
+from build_report.project.config import load_config
 from build_report.errors import BuildError
 from tests.conftest import Project, assert_clean_error
 

@@ -103,7 +103,7 @@ def test_default_briefing(tmp_path: Path, jobs: str) -> None:
 def test_auto_jobs_depends_on_length(linked_book) -> None:
     from build_report.project.config import load_config
     from build_report.project.chapters import load_book
-    from build_report.pdf.adapter import PARALLEL_FROM_CHARS, _jobs
+    from build_report.pdf.writer import PARALLEL_FROM_CHARS, _jobs
 
     book = load_book(load_config(linked_book.root))
     assert _jobs(book, 0) == 1 and _jobs(book, 3) == 3

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from build_report.ebook.writer import run_epubcheck
+from build_report.ebook.epubcheck import run_epubcheck
 from tests.conftest import REPO, TITLES, Project, new_project, run
 
 NS = {

@@ -11,22 +11,22 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from markdown_it.token import Token
 
-from build_report.markup.parser import image_src
-from build_report.project.model import Book, Chapter
+from build_report.project.model import Chapter
 
 CSS_REF = re.compile(
     r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)|url\(\s*["']?([^"')]+)["']?\s*\)"""
 )
 HTML_REF = re.compile(r"""\b(src|href|data)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+HTML_ID = re.compile(r"""\b(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Reference:
-    kind: str  # "image", "link", "css"
+    kind: str  # "image", "link", "id" (raw HTML), "css"
     target: str  # as written
     source: str  # file that refers to it, project-relative
     line: int | None = None
@@ -59,6 +59,8 @@ def chapter_references(chapter: Chapter) -> list[Reference]:
             for attr, value in HTML_REF.findall(token.content):
                 kind = "link" if attr.lower() == "href" else "image"
                 out.append(Reference(kind, value, chapter.source, line))
+            for ident in HTML_ID.findall(token.content):
+                out.append(Reference("id", ident, chapter.source, line))
     return out
 
 
@@ -81,37 +83,10 @@ def css_references(root: Path, first: str) -> list[Reference]:
             line = text.count("\n", 0, match.start()) + 1
             out.append(Reference("css", ref, href, line))
             if not urlsplit(ref).scheme:
-                queue.append(posixpath.normpath(posixpath.join(posixpath.dirname(href), ref)))
+                queue.append(css_target(out[-1]))
     return out
 
 
-def origins(book: Book, stylesheet: str) -> dict[str, str]:
-    """URL as WeasyPrint will ask for it -> the file that asked, for clear refusals."""
-    base = book.root.resolve().as_uri() + "/"
-    found: dict[str, str] = {}
-    for chapter in book.chapters:
-        for ref in chapter_references(chapter):
-            if ref.kind == "image":
-                found.setdefault(urljoin(base, image_src(ref.target)), chapter.source)
-                found.setdefault(urljoin(base, ref.target), chapter.source)  # raw HTML
-    for ref in css_references(book.root, stylesheet):
-        url = urljoin(urljoin(base, ref.source), ref.target)
-        found.setdefault(url, ref.source)
-    found.setdefault(urljoin(base, stylesheet), "report.toml")
-    return found
-
-
-def anchor_links(book: Book) -> dict[str, Reference]:
-    """Fragment as the print document has it (`x`, or `slug--x` across chapters) -> the link
-    that points there, so a missing anchor can be reported at its source line."""
-    slugs = {posixpath.basename(ch.source): ch.slug for ch in book.chapters}
-    found: dict[str, Reference] = {}
-    for chapter in book.chapters:
-        for ref in chapter_references(chapter):
-            parts = urlsplit(ref.target)
-            if ref.kind != "link" or parts.scheme or not parts.fragment:
-                continue
-            slug = slugs.get(posixpath.basename(parts.path)) if parts.path else None
-            key = f"{slug}--{parts.fragment}" if slug else parts.fragment
-            found.setdefault(key, ref)
-    return found
+def css_target(ref: Reference) -> str:
+    """A stylesheet's url() or @import as a project-relative path."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(ref.source), ref.target))

@@ -1,0 +1,98 @@
+"""Tokens -> sanitized HTML for one target: print (one document, notes at the foot of the
+page) or EPUB (a document per chapter, notes at its end)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from build_report.markup.parser import (
+    TEACHER,
+    body_tokens,
+    footnote_tokens,
+    has_raw_html,
+    parser,
+)
+from build_report.markup.resolver import ChapterLinks
+from build_report.markup.sanitize import sanitize
+
+PRINT = "print"
+EPUB = "epub"
+
+
+@cache
+def markdown() -> MarkdownIt:
+    """The dialect's parser with our render rules added (footnotes, teacher blocks)."""
+    md = parser()
+    md.add_render_rule("footnote_ref", _footnote_ref)
+    md.add_render_rule(f"container_{TEACHER}_open", _teacher_open)
+    md.add_render_rule(f"container_{TEACHER}_close", _teacher_close)
+    return md
+
+
+def _teacher_open(self, tokens, idx, options, env) -> str:
+    return '<div class="teacher-only"><p class="teacher-label">For teachers</p>\n'
+
+
+def _teacher_close(self, tokens, idx, options, env) -> str:
+    return "</div>\n"
+
+
+def _footnote_ref(self, tokens, idx, options, env) -> str:
+    ctx = env["_render"]
+    ident = tokens[idx].meta["id"]
+    number = ident + 1
+    slug = ctx["slug"]
+    if ctx["target"] == PRINT:
+        inner = re.sub(r"</p>\s*<p>", " ", ctx["notes"].get(ident, ""))
+        inner = re.sub(r"^<p>|</p>$", "", inner.strip())
+        return f'<span class="footnote" id="fn-{slug}-{number}">{inner}</span>'
+    sub = tokens[idx].meta.get("subId", 0)
+    ref_id = f"fnref-{slug}-{number}" + (f"-{sub}" if sub else "")
+    return (
+        f'<sup><a class="noteref" role="doc-noteref" id="{ref_id}" '
+        f'href="#fn-{slug}-{number}">{number}</a></sup>'
+    )
+
+
+def inline_html(text: str) -> str:
+    """Front matter strings (key points, terms) get the same typography and inline Markdown."""
+    return sanitize(markdown().renderInline(text))
+
+
+def chapter_html(
+    tokens: list[Token], env: dict[str, Any], *, target: str, slug: str, links: ChapterLinks
+) -> tuple[str, dict[int, str]]:
+    """A chapter's body for one target, and its footnotes by number - 1 (for EPUB; in print
+    they are inside the body, where WeasyPrint floats them to the foot of the page).
+
+    Every `href` and `src`, from Markdown or raw HTML, is decided by `links` as the HTML is
+    sanitized, and each piece of HTML is sanitized exactly once.
+    """
+    md = markdown()
+    render_env = dict(env)
+    render_env["_render"] = {"target": target, "slug": slug, "notes": {}}
+    body = body_tokens(tokens)
+    referenced = {
+        child.meta["id"]
+        for token in body
+        for child in token.children or []
+        if child.type == "footnote_ref"
+    }
+    raw = has_raw_html(tokens)
+    notes = {
+        i: md.renderer.render(inner, md.options, render_env).strip()
+        for i, inner in footnote_tokens(tokens, env).items()
+        if i in referenced  # a note whose call was in a removed teacher block goes too
+    }
+    if target == PRINT:
+        render_env["_render"]["notes"] = notes
+        html = md.renderer.render(body, md.options, render_env)
+        return sanitize(html, raw, links.url), {}
+    html = md.renderer.render(body, md.options, render_env)
+    clean = {i: sanitize(note, raw, links.url) for i, note in notes.items()}
+    return sanitize(html, raw, links.url), clean

@@ -1,0 +1,196 @@
+"""The one resolver of links, anchors and images: what a chapter's `href` or `src` becomes in
+each output, or why it cannot be kept.
+
+`check` asks it about every reference it finds (with its line), and the renderers ask it about
+every `href` and `src` as they sanitize a chapter's HTML, Markdown and raw HTML alike
+(sanitize.py), so the two can never disagree. A link that cannot exist in the outputs (a
+missing anchor, a file that is not a chapter) keeps its text and loses its target; an image
+is looked for beside the chapter that shows it, as GitHub and every Markdown previewer do.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from urllib.parse import unquote, urljoin, urlsplit
+
+from build_report.errors import Diagnostic
+from build_report.markup.references import Reference, chapter_references, css_references
+from build_report.markup.slugs import slugify
+from build_report.project.model import Book, Chapter
+
+CHAPTERS_DIR = "chapters"
+WEB = ("http", "https", "mailto")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a reference becomes: `url` in the documents (None: dropped), and, when something
+    is wrong, a message at `level` ("warning" or "error")."""
+
+    url: str | None
+    level: str = ""
+    message: str = ""
+
+
+def image_path(chapter: Chapter, src: str) -> str:
+    """A chapter's relative image source as a project-relative path (may start with ../)."""
+    folder = posixpath.dirname(chapter.source) or CHAPTERS_DIR
+    return posixpath.normpath(posixpath.join(folder, unquote(urlsplit(src).path)))
+
+
+def _ids(chapter: Chapter) -> dict[str, str]:
+    """Every name a link in this chapter may use -> the id it has in the documents."""
+    found: dict[str, str] = {chapter.anchor: chapter.anchor}
+    prefix = f"{chapter.slug}--"
+    for token in chapter.tokens:
+        ident = token.attrGet("id")
+        if token.type == "heading_open" and ident:
+            found.setdefault(str(ident).removeprefix(prefix), str(ident))
+            found[str(ident)] = str(ident)
+        elif ident:
+            found.setdefault(str(ident), str(ident))
+    for ident in chapter.env.get("footnotes", {}).get("list", {}):
+        name = f"fn-{chapter.slug}-{ident + 1}"  # our own note calls (EPUB)
+        found[name] = name
+    for ref in chapter_references(chapter):
+        if ref.kind == "id":
+            found.setdefault(ref.target, ref.target)
+    return found
+
+
+class Resolver:
+    """The book's chapters, their files in the target, and the ids each of them holds."""
+
+    def __init__(self, book: Book, files: dict[str, str] | None = None) -> None:
+        """`files`: chapter slug -> its document in the EPUB; None for the one print document."""
+        self.root = book.root
+        self.files = files
+        self.by_name = {posixpath.basename(ch.source): ch for ch in book.chapters}
+        self.ids = {ch.slug: _ids(ch) for ch in book.chapters}
+
+    def chapter(self, chapter: Chapter) -> ChapterLinks:
+        return ChapterLinks(self, chapter)
+
+    def _anchor(self, chapter: Chapter, name: str) -> str | None:
+        ids = self.ids.get(chapter.slug) or _ids(chapter)
+        return ids.get(name) or ids.get(slugify(name, "section"))
+
+    def _to(self, chapter: Chapter, ident: str, here: Chapter) -> str:
+        if self.files is None or chapter.slug == here.slug:
+            return f"#{ident}"
+        return f"{self.files[chapter.slug]}#{ident}"
+
+    def link(self, here: Chapter, href: str) -> Resolved:
+        parts = urlsplit(href)
+        if not href or parts.scheme in WEB or href.startswith("data:"):
+            return Resolved(href)
+        if parts.scheme or parts.netloc:
+            return Resolved(None, "error", f"{href}: the {parts.scheme}: scheme is not allowed")
+        path = unquote(parts.path)
+        if not path:
+            found = self._anchor(here, unquote(parts.fragment))
+            if found is None:
+                return Resolved(
+                    None, "warning", f"link to #{parts.fragment}: no such anchor in this chapter"
+                )
+            return Resolved(self._to(here, found, here))
+        name = posixpath.basename(path)
+        other = self.by_name.get(name) if path.endswith(".md") else None
+        if other is None:
+            if path.endswith(".md"):
+                message = f"link to {href}: no chapter {name} in the book"
+            elif not (self.root / image_path(here, path)).exists():
+                message = f"link to {href}: no such file"
+            else:
+                message = f"link to {href} is not part of the book"
+            return Resolved(None, "warning", f"{message} (its text is kept, without the link)")
+        if not parts.fragment:
+            return Resolved(self._to(other, other.anchor, here))
+        found = self._anchor(other, unquote(parts.fragment))
+        if found is None:
+            return Resolved(
+                None, "warning", f"link to {href}: no anchor #{parts.fragment} in {other.source}"
+            )
+        return Resolved(self._to(other, found, here))
+
+    def image(self, here: Chapter, src: str) -> Resolved:
+        parts = urlsplit(src)
+        if src.startswith("data:"):
+            return Resolved(src)
+        if parts.scheme in ("http", "https"):
+            return Resolved(
+                src,
+                "error",
+                f"image {src} is on the network, which builds do not load; "
+                "download it into the project",
+            )
+        if parts.scheme or parts.netloc:
+            return Resolved(
+                None, "error", f"image {src}: the {parts.scheme}: scheme is not allowed"
+            )
+        if not parts.path:
+            return Resolved(None, "error", "image without a source")
+        path = image_path(here, src)
+        file = (self.root / path).resolve()
+        if self.root.resolve() not in file.parents:
+            return Resolved(path, "error", f"image {src} is outside the project")
+        if not file.is_file():
+            return Resolved(path, "error", f"image {src} not found")
+        return Resolved(path)
+
+    def findings(self, chapter: Chapter) -> list[tuple[Reference, Resolved]]:
+        """Every reference of the chapter that is not kept as written, with why."""
+        out = []
+        for ref in chapter_references(chapter):
+            if ref.kind == "link":
+                resolved = self.link(chapter, ref.target)
+            elif ref.kind == "image":
+                resolved = self.image(chapter, ref.target)
+            else:
+                continue
+            if resolved.level:
+                out.append((ref, resolved))
+        return out
+
+
+def link_warnings(book: Book) -> list[Diagnostic]:
+    """What every build says about the links it drops: the same findings `check` reports.
+    (Images are not here: a missing one stops the build when the engine asks for it.)"""
+    resolver = Resolver(book)
+    return [
+        Diagnostic(chapter.source, ref.line, None, resolved.level, resolved.message)
+        for chapter in book.chapters
+        for ref, resolved in resolver.findings(chapter)
+        if ref.kind == "link"
+    ]
+
+
+@dataclass(frozen=True)
+class ChapterLinks:
+    """One chapter's view of the resolver, in the shape the sanitizer calls."""
+
+    resolver: Resolver
+    chapter: Chapter
+
+    def url(self, tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img":
+            return self.resolver.image(self.chapter, value).url
+        return self.resolver.link(self.chapter, value).url
+
+
+def origins(book: Book, stylesheet: str) -> dict[str, str]:
+    """URL as WeasyPrint will ask for it -> the file that asked, for clear refusals."""
+    base = book.root.resolve().as_uri() + "/"
+    resolver = Resolver(book)
+    found: dict[str, str] = {}
+    for chapter in book.chapters:
+        for ref in chapter_references(chapter):
+            if ref.kind == "image":
+                url = resolver.image(chapter, ref.target).url
+                if url:
+                    found.setdefault(urljoin(base, url), chapter.source)
+    for ref in css_references(book.root, stylesheet):
+        found.setdefault(urljoin(urljoin(base, ref.source), ref.target), ref.source)
+    found.setdefault(urljoin(base, stylesheet), "report.toml")
+    return found

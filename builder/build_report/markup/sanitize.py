@@ -1,0 +1,74 @@
+"""Chapters come from other people: keep the document's structure, drop scripts and the rest."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+MAX_DEPTH = 100  # nesting of HTML elements in a chapter; deeper trees exhaust the layout engine
+
+ALLOWED_TAGS = {
+    *["a", "abbr", "aside", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "dfn", "div", "dl", "dt", "em"],
+    *["figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp"],
+    *["section", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var"],
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class", "lang", "title", "dir", "role"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "style", "scope"},
+    "ol": {"start", "reversed", "type"},
+    "col": {"span"},
+    "colgroup": {"span"},
+}
+# (tag, attribute, value) -> the value to keep, or None to drop the attribute
+UrlFilter = Callable[[str, str, str], str | None]
+
+
+def balance(html: str) -> str:
+    """Close what raw HTML left open at the end of its parent, as lxml (libxml2) does.
+
+    An HTML5 parser would carry an unclosed `<b>` on into every later paragraph; closing it
+    where its parent ends keeps the damage local, and the same in print and in the EPUB.
+    """
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    if not html.strip():
+        return html
+    holder = lxml_html.fragment_fromstring(html, create_parent="div")
+    if max((len(list(node.iterancestors())) for node in holder.iter()), default=0) > MAX_DEPTH:
+        raise ValueError(f"raw HTML is nested more than {MAX_DEPTH} levels deep")
+    expected = len(re.sub(r"\s+|<[^>]*>|&[#\w]+;", "", html))
+    kept = len(re.sub(r"\s+", "", holder.text_content()))
+    if kept < expected * 0.9 - 10:  # libxml2 drops what is nested past its depth limit
+        raise ValueError("raw HTML is nested too deeply")
+    inner = etree.tostring(holder, method="html", encoding="unicode")
+    return inner[len("<div>") : -len("</div>")]
+
+
+def sanitize(html: str, raw: bool = True, urls: UrlFilter | None = None) -> str:
+    """The allowed tags and attributes only; `urls` decides every other `href` and `src`
+    (the chapter's resolver: one pass for Markdown links and raw HTML alike).
+
+    `raw` says whether the Markdown held raw HTML; without it, our own renderer's output is
+    already balanced and the lxml pass is skipped.
+    """
+    import nh3
+
+    def only_urls(tag: str, attribute: str, value: str) -> str | None:
+        if urls is not None and (tag, attribute) in (("a", "href"), ("img", "src")):
+            return urls(tag, attribute, value)
+        return value
+
+    return nh3.clean(
+        balance(html) if raw else html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        filter_style_properties={"text-align"},
+        strip_comments=True,
+        attribute_filter=only_urls,
+    )

@@ -1,0 +1,120 @@
+"""The PDF and handout writers: one process or several (parallel.py), decided in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from build_report import console, files
+from build_report.pdf.adapter import Layout, PdfOptions, check_stylesheet, lay_out, strictly
+from build_report.project.model import Book
+from build_report.writers import Options, Written, output_path
+
+PARALLEL_FROM_CHARS = (
+    200_000  # below this (about 60 pages) extra processes cost more than they save
+)
+
+
+def pdf_options(options: Options) -> PdfOptions:
+    return PdfOptions(
+        pdf_variant=options.pdf_variant,
+        booklet=options.booklet,
+        n_up=options.n_up,
+        strict=options.strict,
+        allow_network=options.allow_network,
+        jobs=options.jobs,
+        reuse_parts=not options.no_cache,
+    )
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """What the engine lays out, as plain data: a Layout for one process, or a parallel.Plan
+    for `jobs` of them."""
+
+    path: Path
+    work: object  # Layout or parallel.Plan
+    jobs: int
+    options: PdfOptions
+
+
+class PdfWriter:
+    kind = "pdf"
+    uses_engine = True
+
+    def prepare(self, book: Book, options: Options) -> PrintJob:
+        path = output_path(book, self.kind, options)
+        settings = pdf_options(options)
+        check_stylesheet(book.config.build.print_css, book.root)
+        files.check_target(path, book.root)
+        jobs = parallel_jobs(book, settings, options.emit_html)
+        if jobs > 1:
+            from build_report.pdf.parallel import plan
+
+            return PrintJob(path, plan(book, path), jobs, settings)
+        return PrintJob(path, print_layout(book, settings, options.emit_html), 1, settings)
+
+    def write(self, job: PrintJob) -> Written:
+        if job.jobs > 1:
+            from build_report.pdf.parallel import run
+
+            return run(job.work, job.path, job.options, job.jobs)
+        return write_layout(job.work, job.path, job.options)
+
+
+class HandoutWriter(PdfWriter):
+    kind = "handout"
+
+    def prepare(self, book: Book, options: Options) -> PrintJob:
+        from build_report.pdf.handout import handout_layout
+
+        path = output_path(book, self.kind, options)
+        settings = pdf_options(options)
+        check_stylesheet(book.config.handout.css, book.root, key="css under [handout]")
+        files.check_target(path, book.root)
+        return PrintJob(path, handout_layout(book, settings, options.chapters), 1, settings)
+
+
+def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None) -> int:
+    """How many processes lay out this book: 1 unless --jobs asks for more and it can (and
+    the installed engine is one whose internals parallel layout was tested with)."""
+    from build_report.pdf.internals import supported
+
+    plain = not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
+    if not plain or len(book.chapters) < 2 or not supported():
+        return 1
+    return min(_jobs(book, options.jobs), len(book.chapters))
+
+
+def _jobs(book: Book, asked: int) -> int:
+    """--jobs N is taken as said; --jobs 0 means one process per core for a long book."""
+    if asked != 0:
+        return asked
+    from build_report.pdf.parallel import size
+
+    total = sum(size(ch) for ch in book.chapters)
+    return (os.cpu_count() or 1) if total >= PARALLEL_FROM_CHARS else 1
+
+
+def print_layout(book: Book, options: PdfOptions, emit_html: Path | None = None) -> Layout:
+    """Everything before the engine: the print HTML (and --emit-html's copy)."""
+    from build_report.html.documents import print_document
+
+    html = print_document(book, booklet=options.booklet)
+    if emit_html is not None:
+        files.check_target(emit_html, book.root)
+        files.write_text(
+            emit_html, print_document(book, html_dir=emit_html.parent, booklet=options.booklet)
+        )
+    return Layout.of(book, html)
+
+
+def write_layout(layout: Layout, output: Path, options: PdfOptions) -> Written:
+    """The engine's part: lay out, write the PDF atomically, say what was written."""
+    warnings = strictly(list(layout.warnings), options)  # before the engine: --strict stops
+    console.current.stage("laying out")
+    done = lay_out(layout, options)
+    console.current.stage("writing")
+    files.write_bytes(output, done.data)
+    return Written(output, done.pages, None, warnings + done.diagnostics, done.inputs)

@@ -1,0 +1,209 @@
+"""YAML front matter: read safely (no aliases, no duplicate keys) into typed chapter fields."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import yaml
+
+from build_report.errors import BuildError, did_you_mean, key_line
+from build_report.project.model import KeyTerm, Question, TimelineEntry
+
+FRONT_MATTER_KEYS = (
+    "title",
+    "summary",
+    "key_points",
+    "timeline",
+    "key_terms",
+    "questions",
+    "teacher_notes",
+)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_original_compose = _UniqueKeyLoader.compose_node
+
+
+def _compose_node(self: _UniqueKeyLoader, parent, index):
+    """Refuse YAML aliases outright: front matter never needs them, and they are the way to
+    build expansion bombs."""
+    if self.check_event(yaml.events.AliasEvent):
+        event = self.peek_event()
+        raise yaml.composer.ComposerError(
+            None, None, "aliases (*name) are not allowed in front matter", event.start_mark
+        )
+    return _original_compose(self, parent, index)
+
+
+_UniqueKeyLoader.compose_node = _compose_node
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Return (front matter, body, line number where the body starts)."""
+    if not re.match(r"---[ \t]*\r?\n", text):
+        return None, text, 1
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            return "".join(lines[1:i]), "".join(lines[i + 1 :]), i + 2
+    return "", "", -1
+
+
+def _string_list(value: Any, key: str, shown: str, line: int) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BuildError(
+            shown,
+            f"front matter '{key}' must be a list of strings",
+            f"write each item on its own '- ' line under {key}:",
+            line,
+        )
+    return tuple(value)
+
+
+def _records(value: Any, key: str, fields: tuple[str, str], shown: str, line: int) -> list[dict]:
+    if value is None:
+        return []
+    ok = isinstance(value, list) and all(
+        isinstance(v, dict)
+        and set(v) == set(fields)
+        and all(isinstance(v[f], str | int | datetime.date) for f in fields)
+        for v in value
+    )
+    if not ok:
+        raise BuildError(
+            shown,
+            f"front matter '{key}' must be a list of {{{', '.join(fields)}}}",
+            f"write each item as '- {fields[0]}: ...' with '{fields[1]}: ...' below",
+            line,
+        )
+    return [{f: str(v[f]) for f in fields} for v in value]
+
+
+def _questions(value: Any, shown: str, line: int) -> tuple[Question, ...]:
+    """Each question is a string, or `{question: ..., answer: ...}` with a teacher's answer."""
+    if value is None:
+        return ()
+    out = []
+    for item in value if isinstance(value, list) else [None]:
+        if isinstance(item, str):
+            out.append(Question(item))
+        elif (
+            isinstance(item, dict)
+            and set(item) <= {"question", "answer"}
+            and isinstance(item.get("question"), str)
+            and isinstance(item.get("answer", ""), str)
+        ):
+            out.append(Question(item["question"], item.get("answer", "")))
+        else:
+            raise BuildError(
+                shown,
+                "front matter 'questions' must be a list of strings or of {question, answer}",
+                "write '- question: ...' with 'answer: ...' below, or '- Your question?'",
+                line,
+            )
+    return tuple(out)
+
+
+def parse_front_matter(text: str, shown: str) -> dict[str, Any]:
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else None  # +1 for 1-based, +1 for the opening ---
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise BuildError(
+            shown,
+            f"front matter is not valid YAML: {problem}",
+            "fix the YAML between the --- lines",
+            line,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise BuildError(
+            shown, f"front matter is not valid YAML: {exc}", "fix the YAML between the --- lines", 2
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise BuildError(
+            shown,
+            "front matter must be a mapping of keys to values",
+            "write 'title: ...' and other keys between the --- lines",
+            2,
+        )
+    return data
+
+
+def _text(value: Any, key: str, shown: str, line_of) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BuildError(
+            shown,
+            f"front matter '{key}' must be a string",
+            f"write {key}: followed by text",
+            line_of(key),
+        )
+    return value.strip()
+
+
+def check_keys(meta: dict[str, Any], front: str, shown: str) -> None:
+    for key in meta:
+        if key not in FRONT_MATTER_KEYS:
+            raise BuildError(
+                shown,
+                f"unknown front matter key '{key}'",
+                did_you_mean(str(key), FRONT_MATTER_KEYS),
+                line_of(front, str(key)),
+            )
+
+
+def line_of(front: str, key: str) -> int:
+    """The front matter line of a top-level key (the text starts on line 2, after ---)."""
+    return key_line(front, key, first=2) or 2
+
+
+def aids(meta: dict[str, Any], front: str, shown: str) -> dict[str, Any]:
+    """The learning aids and notes of a chapter, typed and checked."""
+
+    def line(key: str) -> int:
+        return line_of(front, key)
+
+    return {
+        "summary": _text(meta.get("summary"), "summary", shown, line),
+        "key_points": _string_list(meta.get("key_points"), "key_points", shown, line("key_points")),
+        "timeline": tuple(
+            TimelineEntry(**r)
+            for r in _records(
+                meta.get("timeline"), "timeline", ("date", "event"), shown, line("timeline")
+            )
+        ),
+        "key_terms": tuple(
+            KeyTerm(**r)
+            for r in _records(
+                meta.get("key_terms"), "key_terms", ("term", "definition"), shown, line("key_terms")
+            )
+        ),
+        "questions": _questions(meta.get("questions"), shown, line("questions")),
+        "teacher_notes": _text(meta.get("teacher_notes"), "teacher_notes", shown, line),
+    }
