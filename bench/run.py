@@ -116,7 +116,17 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
     pandoc = find_pandoc()
     chapters = sorted(str(p) for p in (root / "chapters").glob("*.md"))
     commands = {
-        "build-report": [PY, "-m", "build_report", "pdf", "--no-cache", "-C", str(root), "-o", "a.pdf"],
+        "build-report": [
+            PY,
+            "-m",
+            "build_report",
+            "pdf",
+            "--no-cache",
+            "-C",
+            str(root),
+            "-o",
+            "a.pdf",
+        ],
         "parallel": [
             PY,
             "-m",
@@ -172,7 +182,9 @@ def bench_scale(scale: int, runs: int, folder: Path) -> dict:
 
 
 def help_time(runs: int) -> float:
-    return statistics.median(measure([PY, "-m", "build_report", "--help"], REPO)[0] for _ in range(runs))
+    return statistics.median(
+        measure([PY, "-m", "build_report", "--help"], REPO)[0] for _ in range(runs)
+    )
 
 
 def table(results: list[dict], help_seconds: float) -> str:
@@ -207,7 +219,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write the table into this Markdown file")
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
-    subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "builder" / "build_report")], env=ENV, check=True)
+    subprocess.run(
+        [PY, "-m", "compileall", "-q", str(REPO / "builder" / "build_report")], env=ENV, check=True
+    )
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         results = []
         for scale in scales:

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-
 from build_report.cli import main
+from click.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parent.parent
 # A copy of the source article (shared/seeds/000_6bc469fc83f73d2b.txt), the author's text.

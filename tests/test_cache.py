@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from build_report import cache
 from PIL import Image
 
-from build_report import cache
 from tests.conftest import Project
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from build_report import __version__
+
 from tests.conftest import REPO, Project, assert_clean_error, run
 
 
@@ -110,7 +111,10 @@ def test_missing_anchor_is_a_warning_at_the_link(project: Project) -> None:
     project.write("chapters/01-first.md", "---\ntitle: A\n---\n\nText.\n\nSee [there](#nowhere).\n")
     result = project.build("pdf")
     assert result.exit_code == 0
-    assert "chapters/01-first.md:7: warning: link to #nowhere: no such anchor in this chapter" in result.output
+    assert (
+        "chapters/01-first.md:7: warning: link to #nowhere: no such anchor in this chapter"
+        in result.output
+    )
     assert_clean_error(
         project.build("pdf", "--strict", "--no-cache"), names="chapters/01-first.md:7"
     )

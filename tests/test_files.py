@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from build_report import files
+
 from tests.conftest import Project
 
 PDF = Path("build/fixture-book.pdf")

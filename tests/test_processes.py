@@ -9,9 +9,9 @@ import sys
 import threading
 
 import pytest
-
 from build_report import processes as overlap
 from build_report.errors import BuildError
+
 from tests.conftest import REPO
 
 

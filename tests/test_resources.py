@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from build_report.resources import MAX_RESOURCE_BYTES, ProjectResources
 
 

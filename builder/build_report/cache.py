@@ -30,9 +30,14 @@ def _sha(path: Path) -> str | None:
 
 @cache
 def tool_fingerprint() -> str:
-    """The version plus the bytes of the package itself: an edited template invalidates."""
+    """The version plus the bytes of the package itself (an edited template invalidates), and
+    the versions of the engine and of the Pango it lays text out with (an upgrade of either
+    can move every line)."""
+    from build_report.pdf.internals import engine_version, pango_version
+
     package = Path(__file__).parent
     sha = hashlib.sha256(__version__.encode())
+    sha.update(f"weasyprint {engine_version()} pango {pango_version()}".encode())
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".jinja") and path.is_file():
             sha.update(path.relative_to(package).as_posix().encode())

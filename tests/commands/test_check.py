@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from build_report.commands.css_names import KNOWN_PROPERTIES
+
 from tests.conftest import REPO, Project, run
 
 CHAPTER = """\

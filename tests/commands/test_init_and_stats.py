@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
+from build_report.cli import main
 from click.testing import CliRunner
 
-from build_report.cli import main
 from tests.conftest import REPO, SEED, Project, run
 
 
@@ -109,3 +109,14 @@ def test_every_command_has_help_and_a_readme_entry() -> None:
         assert f"`build-report {name}" in readme, name
         assert run(name, "--help").exit_code == 0
     assert "_BUILD_REPORT_COMPLETE" in readme
+
+
+def test_init_writes_valid_toml_for_any_title(tmp_path: Path) -> None:
+    import tomllib
+
+    title = 'Line one\nline "two" \\ and a tab\t'
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "p"), "--title", title])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "p" / "report.toml").read_text(encoding="utf-8")
+    assert tomllib.loads(text)["report"]["title"] == title
+    assert text.startswith("# A new build-report project")

@@ -34,7 +34,16 @@ def free_port() -> int:
 def server(project: Project):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "build_report", "preview", "-C", str(project.root), "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "build_report",
+            "preview",
+            "-C",
+            str(project.root),
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

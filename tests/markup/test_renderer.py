@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 import datetime
 from pathlib import Path
 
+import pytest
 from build_report.markup.parser import parse
 from build_report.markup.renderer import EPUB, PRINT, chapter_html
 from build_report.markup.resolver import Resolver

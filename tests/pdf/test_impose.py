@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+from build_report.pdf.impose import booklet_order
 from pypdf import PdfReader
 
-from build_report.pdf.impose import booklet_order
 from tests.conftest import Project, new_project
 
 FOOTER = re.compile(r"page (\d+) of (\d+)")

@@ -100,10 +100,33 @@ def test_default_briefing(tmp_path: Path, jobs: str) -> None:
     assert_same_book(single, parallel, "Trump & Putin")
 
 
+def test_without_fork_workers_are_spawned(linked_book, tmp_path: Path, monkeypatch) -> None:
+    """Windows and macOS: no fork (or none safe). The build prepares in this process and the
+    layout workers are spawned; the book is the same."""
+    import multiprocessing
+
+    from build_report import processes
+
+    monkeypatch.setattr(processes, "can_fork", lambda: False)
+    spawned = []
+    original = multiprocessing.get_context
+    monkeypatch.setattr(
+        multiprocessing,
+        "get_context",
+        lambda method=None: spawned.append(method) or original(method),
+    )
+    single, parallel = tmp_path / "single.pdf", tmp_path / "spawned.pdf"
+    assert linked_book.build("pdf", "--no-cache", "-o", single).exit_code == 0
+    result = linked_book.build("pdf", "--no-cache", "--jobs", "2", "-o", parallel)
+    assert result.exit_code == 0, result.output
+    assert spawned == ["spawn"]
+    assert_same_book(single, parallel, "Fixture Book")
+
+
 def test_auto_jobs_depends_on_length(linked_book) -> None:
-    from build_report.project.config import load_config
-    from build_report.project.chapters import load_book
     from build_report.pdf.writer import PARALLEL_FROM_CHARS, _jobs
+    from build_report.project.chapters import load_book
+    from build_report.project.config import load_config
 
     book = load_book(load_config(linked_book.root))
     assert _jobs(book, 0) == 1 and _jobs(book, 3) == 3

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from build_report.project.chapters import load_book, split_front_matter
+from build_report.project.config import load_config
+from build_report.project.model import Question
 from pypdf import PdfReader
 
-from build_report.project.config import load_config
-from build_report.project.chapters import load_book, split_front_matter
-from build_report.project.model import Question
 from tests.conftest import Project, assert_clean_error
 
 

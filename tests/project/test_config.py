@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from pypdf import PdfReader
-
+from build_report.errors import BuildError
 from build_report.markup.slugs import slugify
 from build_report.project.config import load_config
-from build_report.errors import BuildError
+from pypdf import PdfReader
+
 from tests.conftest import Project, assert_clean_error
 
 
@@ -99,3 +99,15 @@ def test_invalid_utf8_config(project: Project) -> None:
     (project.root / "report.toml").write_bytes(b'[report]\ntitle = "\xff"\n')
     message = assert_clean_error(project.build("pdf"), names="report.toml")
     assert "UTF-8" in message and "byte" in message
+
+
+def test_errors_in_a_table_name_the_line_in_that_table(project: Project) -> None:
+    project.write(
+        "report.toml",
+        '[report]\ntitle = "T"\nauthor = "A"\nlabel = "Briefing"\n\n'
+        '[build]\npaper = "a4"\n\n[handout]\ncourse = ""\n\n'
+        '[editions.student]\nlabel = "Pupils"\n\n\n\n[editions.teacher]\nlabel = 5\n',
+    )
+    result = project.build("pdf")
+    assert_clean_error(result, names="report.toml:18:")
+    assert "'label' in [editions.teacher] must be a string" in result.output

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from build_report.project.config import load_config
 from build_report.project.chapters import load_book
+from build_report.project.config import load_config
+
 from tests.conftest import REPO, SEED
 
 HEADINGS = [

@@ -6,10 +6,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from build_report.errors import BuildError
+from build_report.project.editions import parse_selection
 from pypdf import PdfReader
 
-from build_report.project.editions import parse_selection
-from build_report.errors import BuildError
 from tests.conftest import Project, assert_clean_error, inflated
 
 SECRETS = [

@@ -185,9 +185,7 @@ class Layout:
         from build_report.markup.resolver import link_warnings, origins
 
         css = stylesheet or book.config.build.print_css
-        return cls(
-            book.config, book.created, html, origins(book, css), tuple(link_warnings(book))
-        )
+        return cls(book.config, book.created, html, origins(book, css), tuple(link_warnings(book)))
 
     @property
     def root(self) -> Path:

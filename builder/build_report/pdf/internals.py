@@ -53,6 +53,21 @@ def engine_version() -> str:
         return "unknown"
 
 
+def pango_version() -> str:
+    """The version of the Pango library WeasyPrint will load, asked of the library itself
+    through ctypes (cheap: importing WeasyPrint to ask would cost half a second)."""
+    import ctypes
+
+    for name in ("libpango-1.0.so.0", "libpango-1.0.0.dylib", "libpango-1.0-0.dll"):
+        try:
+            library = ctypes.CDLL(name)
+        except OSError:
+            continue
+        library.pango_version_string.restype = ctypes.c_char_p
+        return library.pango_version_string().decode()
+    return "unknown"
+
+
 def supported() -> bool:
     """Whether the installed WeasyPrint is one this module was tested with. Callers fall back
     to what needs no internals (one process) when it is not."""
