@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 from tests.conftest import REPO
 
 
+@pytest.mark.slow
 def test_bench_runs_at_x1(tmp_path: Path) -> None:
     out = tmp_path / "BENCH.md"
     done = subprocess.run(

@@ -141,3 +141,56 @@ def test_sums_accumulate_across_commands(project: Project) -> None:
     (project.root / "build" / "fixture-book.pdf").unlink()
     assert project.build("epub").exit_code == 0
     assert "fixture-book.pdf" not in (project.root / "build" / "SHA256SUMS").read_text()
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_builds_in_a_clean_venv(tmp_path: Path) -> None:
+    """A wheel, installed non-editable in a clean virtual environment, makes a new project in
+    another folder and builds there; it installs `build_report` and no top-level `builder`."""
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("build_report-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        tops = {name.split("/")[0] for name in archive.namelist()}
+        assert "build_report" in tops and "builder" not in tops, tops
+        assert "build_report/skeleton/styles/fonts/CharisSIL-Regular.ttf" in archive.namelist()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([venv / "bin" / "pip", "install", "-q", str(wheel)], check=True)
+    tool = venv / "bin" / "build-report"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    def ok(*args: str) -> str:
+        done = subprocess.run(
+            [str(tool), *args], cwd=elsewhere, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    ok("init", "project", "--title", "Wheel Test")
+    ok("pdf", "-C", "project", "-o", "w.pdf")
+    assert PdfReader(elsewhere / "w.pdf").metadata.title == "Wheel Test"
+    assert "EPUBCheck: no errors or warnings" in ok("epub", "-C", "project", "--check")
+    ok("handout", "-C", "project")
+    assert list((elsewhere / "project" / "build").glob("*-handout-student.pdf"))
+    version = subprocess.run(
+        [venv / "bin" / "python", "-m", "build_report", "--version"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "build-report, version 0.1.0" in version.stdout
+    where = subprocess.run(
+        [venv / "bin" / "python", "-c", "import build_report; print(build_report.__file__)"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.startswith(str(venv))

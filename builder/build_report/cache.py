@@ -147,7 +147,7 @@ class PartStore:
         return sha.hexdigest()
 
     def get(self, html: str):
-        """The rendered part (build_report.pdf.adapter.Rendered), or None when it must be laid out."""
+        """The rendered part (pdf.adapter.Rendered), or None when it must be laid out."""
         from build_report.pdf.adapter import Rendered
 
         name = self._name(html)

@@ -86,6 +86,7 @@ def wait_for(driver, text: str, seconds: float = 20) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_edit_appears_without_reload(project: Project, server: str, browser) -> None:
     browser.get(server + "/first.xhtml")
     assert wait_for(browser, "Hello from the first")
@@ -97,6 +98,7 @@ def test_edit_appears_without_reload(project: Project, server: str, browser) -> 
     assert browser.execute_script("return window.notReloaded === undefined")
 
 
+@pytest.mark.slow
 def test_errors_show_in_the_page_and_the_server_keeps_running(
     project: Project, server: str, browser
 ) -> None:

@@ -293,10 +293,12 @@ def test_missing_alt_text_is_a_warning(rich: Project) -> None:
     assert strict.exit_code == 1
 
 
+@pytest.mark.slow
 def test_epubcheck_clean_for_the_rich_fixture(rich_epub: Path) -> None:
     assert run_epubcheck(rich_epub) == []
 
 
+@pytest.mark.slow
 def test_epubcheck_reports_real_problems(rich_epub: Path, tmp_path: Path) -> None:
     """The check is not a stub: a broken package yields errors with file and line."""
     broken = tmp_path / "broken.epub"

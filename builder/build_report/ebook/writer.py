@@ -29,6 +29,15 @@ class EbookJob:
     archive: bytes = b""  # the EPUB's bytes (epub only)
 
 
+def _ebook(book: Book, options: Options, kind: str) -> tuple[Path, Ebook]:
+    """The output path (checked) and the file set: what both ebook writers start from."""
+    path = output_path(book, kind, options)
+    files.check_target(path, book.root)
+    ebook = build_ebook(book)
+    fail_on(ebook.diagnostics, options.strict, kind)
+    return path, ebook
+
+
 class HtmlWriter:
     """The EPUB-ready folder; it replaces the old folder in one rename."""
 
@@ -36,10 +45,7 @@ class HtmlWriter:
     uses_engine = False
 
     def prepare(self, book: Book, options: Options) -> EbookJob:
-        path = output_path(book, self.kind, options)
-        files.check_target(path, book.root)
-        ebook = build_ebook(book)
-        fail_on(ebook.diagnostics, options.strict, "html")
+        path, ebook = _ebook(book, options, self.kind)
         return EbookJob(path, ebook, options.strict)
 
     def write(self, job: EbookJob) -> Written:
@@ -65,10 +71,7 @@ class EpubWriter:
     uses_engine = False
 
     def prepare(self, book: Book, options: Options) -> EbookJob:
-        path = output_path(book, self.kind, options)
-        files.check_target(path, book.root)
-        ebook = build_ebook(book)
-        fail_on(ebook.diagnostics, options.strict, "epub")
+        path, ebook = _ebook(book, options, self.kind)
         return EbookJob(path, ebook, options.strict, options.check, epub_bytes(book, ebook))
 
     def write(self, job: EbookJob) -> Written:

@@ -7,17 +7,18 @@ out the same alone as inside the whole book: only what depends on the whole book
    HTML, with the report title given to the running head as a literal (the cover that sets
    it is not there) and an empty stand-in for every anchor the part links to elsewhere (or
    WeasyPrint would drop the link), which the templates place where they are told to;
-2. forked processes lay out and write the parts, largest first, holding back only the margin
-   boxes that show a page number (internals.Part, in workers.py), and send each part with its anchors. A
-   part whose HTML and inputs are unchanged since an earlier build comes from the cache
-   (cache.PartStore) instead: parts carry no page numbers, so they fit anywhere;
+2. worker processes (workers.py; forked, or spawned where fork is missing) lay out and write
+   the parts, largest first, holding back only the margin boxes that show a page number
+   (internals.Part), and send each part with its anchors. A part whose HTML and inputs are
+   unchanged since an earlier build comes from the cache (cache.PartStore) instead: parts
+   carry no page numbers, so they fit anywhere;
 3. with every part counted, each process makes its parts' footers ("page X of Y") as an
    overlay, and the footers of reused parts (unless kept from an earlier build with the same
    numbers) on empty pages with the book's own stylesheet; meanwhile the cover and contents
    are laid out with each entry's page number given as a literal;
-4. pypdf stitches the parts (stitch.py), keeps each part's outline, rebuilds the named destinations from
-   the real anchors only, so every link lands where it does in a single-process build, and
-   lays each footer over its page as a form XObject.
+4. pypdf stitches the parts (stitch.py), keeps each part's outline, rebuilds the named
+   destinations from the real anchors only, so every link lands where it does in a
+   single-process build, and lays each footer over its page as a form XObject.
 
 The result's outline, page labels, contents, furniture, text and link targets equal a
 single-process build's (tests/pdf/test_parallel.py compares them page by page).
