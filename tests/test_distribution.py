@@ -85,6 +85,7 @@ def _build_in(folder: Path, tz: str) -> dict[str, str]:
     return digests
 
 
+@pytest.mark.slow
 def test_reproducible_with_source_date_epoch(tmp_path: Path) -> None:
     first = _build_in(tmp_path / "one", "UTC")
     second = _build_in(tmp_path / "two" / "deeper", "Pacific/Auckland")

@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -84,6 +85,7 @@ def _no_traceback(result) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(front=front_matter, body=markdown)
+@pytest.mark.slow
 def test_check_html_and_epub_never_crash(front: str, body: str) -> None:
     root = _project(front, body)
     try:
@@ -95,6 +97,7 @@ def test_check_html_and_epub_never_crash(front: str, body: str) -> None:
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(front=st.just("title: Fuzz"), body=markdown)
+@pytest.mark.slow
 def test_pdf_never_crashes(front: str, body: str) -> None:
     root = _project(front, body)
     try:

@@ -92,6 +92,7 @@ def test_linked_book(linked_book, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("jobs", ["2", "3", "0"])  # 0: auto, one process for a book this short
+@pytest.mark.slow
 def test_default_briefing(tmp_path: Path, jobs: str) -> None:
     single, parallel = tmp_path / "single.pdf", tmp_path / "parallel.pdf"
     assert run("pdf", "-C", REPO, "--no-cache", "-o", single).exit_code == 0
@@ -100,6 +101,7 @@ def test_default_briefing(tmp_path: Path, jobs: str) -> None:
     assert_same_book(single, parallel, "Trump & Putin")
 
 
+@pytest.mark.slow
 def test_without_fork_workers_are_spawned(linked_book, tmp_path: Path, monkeypatch) -> None:
     """Windows and macOS: no fork (or none safe). The build prepares in this process and the
     layout workers are spawned; the book is the same."""
@@ -161,6 +163,7 @@ def test_strict_applies_to_every_part(linked_book, tmp_path: Path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_an_edit_lays_out_only_its_part(linked_book, tmp_path: Path) -> None:
     """After an edit, unchanged parts come from build/.cache/parts; the book still equals a
     single-process build, also when the edit changes the page count (footers, contents)."""
@@ -193,6 +196,7 @@ def test_an_edit_lays_out_only_its_part(linked_book, tmp_path: Path) -> None:
     assert_same_book(single, out, "Fixture Book")
 
 
+@pytest.mark.slow
 def test_no_cache_and_changed_styles_lay_out_every_part(linked_book, tmp_path: Path) -> None:
     book = copy_of(linked_book, tmp_path)
     out = tmp_path / "jobs.pdf"
@@ -205,6 +209,7 @@ def test_no_cache_and_changed_styles_lay_out_every_part(linked_book, tmp_path: P
     assert "laying out 5 of 5 parts" in restyled.output, restyled.output
 
 
+@pytest.mark.slow
 def test_stitched_book_stays_compact(tmp_path: Path) -> None:
     """Footers are laid over the pages as form XObjects, so page contents stay compressed."""
     single, parallel = tmp_path / "single.pdf", tmp_path / "parallel.pdf"
