@@ -6,7 +6,7 @@
 For each scale it generates the default briefing with every chapter's text repeated N times,
 then measures, in turn within each run (so machine noise hits both sides alike):
 
-- build-report:    `python -m builder pdf --no-cache` (a cold build, all stages)
+- build-report:    `python -m build_report pdf --no-cache` (a cold build, all stages)
 - WeasyPrint alone: `python -c "weasyprint.HTML(filename=...).write_pdf(...)"` on the very HTML
   build-report lays out (written once beforehand with --emit-html): the floor
 - pandoc:          `pandoc --pdf-engine=weasyprint` on the same chapters, when pandoc is on PATH
