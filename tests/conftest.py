@@ -33,6 +33,17 @@ author = "Tester"
 """
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_user_folders(tmp_path_factory) -> None:
+    """The tool keeps a little state per user (the cache key, the record of what it wrote):
+    tests keep theirs in a folder of their own, never in the real home."""
+    import os
+
+    home = tmp_path_factory.mktemp("user")
+    for name in ("XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[name] = str(home / name.lower())
+
+
 def run(*args: str) -> Result:
     """Run the CLI in-process, the way a user would from a shell."""
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)

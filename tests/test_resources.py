@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import http.server
+import socket
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from build_report.resources import MAX_RESOURCE_BYTES, ProjectResources
@@ -105,7 +107,8 @@ def test_each_redirect_is_checked_again(tree: Path, server: str, monkeypatch) ->
     def first_hop_allowed(self, url, current):
         calls.append(current)
         if len(calls) > 1:
-            real(self, url, current)
+            return real(self, url, current)
+        return socket.AF_INET, ("127.0.0.1", urlsplit(current).port)
 
     monkeypatch.setattr(ProjectResources, "_check_host", first_hop_allowed)
     resources = ProjectResources(tree, allow_network=True)

@@ -61,6 +61,11 @@ network_option = click.option(
 cache_option = click.option(
     "--no-cache", is_flag=True, help="Rebuild even if nothing has changed since the last build."
 )
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing output file that build-report did not write (never a folder).",
+)
 nup_option = click.option(
     "--n-up", type=click.Choice(["1", "2", "4"]), default="1", help="Pages per sheet side."
 )
@@ -113,6 +118,7 @@ def print_options(function):
             nup_option,
             network_option,
             cache_option,
+            force_option,
             strict_option,
         ]
     ):
@@ -179,6 +185,7 @@ def handout(**params):
 )
 @edition_option
 @chapters_option
+@force_option
 @strict_option
 def html(**params):
     """Write EPUB-ready XHTML: one document per chapter, nav, styles, fonts and images."""
@@ -196,6 +203,7 @@ def html(**params):
 @chapters_option
 @click.option("--check", is_flag=True, help="Validate the EPUB with EPUBCheck (needs Java).")
 @cache_option
+@force_option
 @strict_option
 def epub(**params):
     """Write an EPUB 3 ebook; --check validates it with EPUBCheck before it is kept."""
@@ -234,6 +242,7 @@ def check(project, strict):
 @click.option("--check", is_flag=True, help="Validate the EPUB with EPUBCheck.")
 @network_option
 @cache_option
+@force_option
 @strict_option
 def all_(**params):
     """Build every output in one run: PDF, HTML, EPUB, and a handout for each edition."""

@@ -13,6 +13,8 @@ import time
 
 import click
 
+from build_report.errors import printable
+
 
 class Progress:
     def __init__(self, quiet: bool = False, verbose: bool = False) -> None:
@@ -23,6 +25,7 @@ class Progress:
         self.shown = False
 
     def stage(self, text: str) -> None:
+        text = printable(text)
         if self.verbose:
             now = time.perf_counter()
             click.echo(f"[{now - self.started:6.2f}s] {text}", err=True)
@@ -59,20 +62,45 @@ def styled(text: str, level: str) -> str:
     return click.style(text, fg=colors.get(level), bold=level == "error")
 
 
-def report(diagnostics, err: bool = True) -> None:
-    """Diagnostics, compiler-style, one a line, coloured by level."""
+PLACES_SHOWN = 3
+
+
+def report(diagnostics, err: bool = True, every: bool | None = None) -> None:
+    """Diagnostics, compiler-style, coloured by level: one line per kind, the first of them
+    in full, then how many more and where the first few are (a real document can have two
+    thousand dropped links). With --verbose (`every`), every one on its own line."""
+    every = current.verbose if every is None else every
+    groups: dict[tuple[str, str], list] = {}
     for diagnostic in diagnostics:
-        click.echo(styled(diagnostic.format(), diagnostic.level), err=err, color=color())
+        key = (diagnostic.level, diagnostic.kind or diagnostic.message)
+        groups.setdefault(key, []).append(diagnostic)
+    for group in groups.values():
+        lines = [d.format() for d in group] if every else [grouped(group)]
+        for line in lines:
+            click.echo(styled(line, group[0].level), err=err, color=color())
+
+
+def grouped(group: list) -> str:
+    """`first diagnostic [and N more like it: a.md:3, b.md:9, ...; -v lists them all]`."""
+    first, rest = group[0], group[1:]
+    if not rest:
+        return first.format()
+    places = ", ".join(
+        printable(f"{d.path}:{d.line}" if d.line else d.path) for d in rest[:PLACES_SHOWN]
+    )
+    more = ", ..." if len(rest) > PLACES_SHOWN else ""
+    return f"{first.format()} [and {len(rest)} more like it: {places}{more}; -v lists them all]"
 
 
 def done(text: str) -> None:
     """The closing line (what was written); --quiet leaves it out."""
     if not current.quiet:
-        click.echo(text)
+        click.echo(printable(text))
 
 
 def table(rows: list[tuple[str, ...]], right: tuple[int, ...] = ()) -> None:
     """Rows in aligned columns; the columns in `right` aligned right."""
+    rows = [tuple(printable(cell) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         cells = [

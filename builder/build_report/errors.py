@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on one terminal line: control characters, line breaks and
+    bidirectional overrides (from file names, titles, YAML escapes) shown as `\\xNN`/`\\uNNNN`,
+    so a name can neither repaint the terminal nor forge a line that looks like ours."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True)
@@ -17,6 +27,7 @@ class Diagnostic:
     col: int | None = None
     level: str = "warning"
     message: str = ""
+    kind: str = ""  # what warnings of the same kind share, to be grouped (the message if "")
 
     def sort_key(self) -> tuple:
         """Compiler order: by file, then position (messages without a line first)."""
@@ -28,7 +39,7 @@ class Diagnostic:
             where += f":{self.line}"
             if self.col is not None:
                 where += f":{self.col}"
-        return f"{where}: {self.level}: {self.message}"
+        return printable(f"{where}: {self.level}: {self.message}")
 
 
 class BuildError(click.ClickException):
@@ -46,7 +57,7 @@ class BuildError(click.ClickException):
         self.what = what
         self.todo = todo
         where = self.path if line is None else f"{self.path}:{line}"
-        super().__init__(f"{where}: {what}; {todo}")
+        super().__init__(printable(f"{where}: {what}; {todo}"))
 
     def diagnostic(self) -> Diagnostic:
         """The error as a finding, for commands that report every problem (check)."""
@@ -82,8 +93,15 @@ class DiagnosticsError(click.ClickException):
     exit_code = 1
 
     def __init__(self, diagnostics: list[Diagnostic], what: str) -> None:
+        self.what = what
         self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
-        super().__init__(f"{what}: {len(self.diagnostics)} problem(s) above; fix them and rebuild")
+        super().__init__(
+            printable(f"{what}: {len(self.diagnostics)} problem(s) above; fix them and rebuild")
+        )
+
+    def __reduce__(self):
+        """Picklable, so findings in a child process (the watchdog, --jobs) reach the user."""
+        return (type(self), (self.diagnostics, self.what))
 
     def show(self, file=None) -> None:
         for diagnostic in self.diagnostics:

@@ -10,6 +10,11 @@ peaks during layout, and the child is gone by then.
 
 Where forking is not safe (not Linux, or threads are running, as in the preview server), the
 two steps simply run one after the other, and layout workers are spawned instead of forked.
+
+The same child is the build's watchdog: `time_limit` under [build] holds for the whole build
+(reading, parsing, rendering, layout), and no signal or exception can stop code that catches
+BaseException (WeasyPrint's SVG drawing does), so the parent waits for the child's answer only
+until the build's deadline, then kills it with SIGKILL. A child dies with its parent, too.
 """
 
 from __future__ import annotations
@@ -20,10 +25,21 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from build_report import console
+from build_report.errors import BuildError
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from build_report.project.config import Config
 
 T = TypeVar("T")
 
@@ -49,40 +65,132 @@ def context():
     return multiprocessing.get_context("fork" if can_fork() else "spawn")
 
 
-def in_child(work: Callable[[], T], meanwhile: Callable[[], object] | None) -> T:
+@dataclass(frozen=True)
+class Deadline:
+    """When the build must be over: `time_limit` seconds after it started. An absolute time
+    on the monotonic clock, which every process on the machine shares, so the workers of a
+    parallel build keep the one deadline of the whole build."""
+
+    at: float
+    seconds: int
+    line: int | None = None  # where report.toml sets time_limit, for the error
+
+    @classmethod
+    def of(cls, config: Config) -> Deadline:
+        """The deadline of a build of `config` that starts now."""
+        from build_report.errors import key_line
+
+        seconds = config.build.time_limit
+        try:
+            line = key_line(Path(config.path).read_text("utf-8"), "time_limit", "build")
+        except (OSError, ValueError):
+            line = None
+        return cls(time.monotonic() + seconds, seconds, line)
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.left() <= 0
+
+    def error(self) -> BuildError:
+        return BuildError(
+            "report.toml",
+            f"the build took longer than time_limit = {self.seconds} s",
+            "look for runaway content, CSS or images, or raise time_limit under [build]",
+            self.line,
+        )
+
+
+_clock: Deadline | None = None
+
+
+def start_clock(config: Config) -> Deadline:
+    """Start the build's clock: what `clock()` answers until the next build starts."""
+    global _clock
+    _clock = Deadline.of(config)
+    return _clock
+
+
+def clock() -> Deadline | None:
+    """The deadline of the build running in this process (inherited by forked children)."""
+    return _clock
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Make this (child) process end when its parent does, however the parent ends: the
+    kernel sends SIGKILL on Linux; elsewhere a thread watches the parent's id. (A worker left
+    waiting on a pipe that its dead parent never closes would wait forever.) No thread on
+    Linux: a process with threads may not fork its own workers (`can_fork`)."""
+    parent = os.getppid() if parent is None else parent
+    watched = _kill_on_parent_death()
+    if os.getppid() != parent:  # the parent died before we asked
+        os._exit(1)
+    if not watched:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _kill_on_parent_death() -> bool:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL), where there is one."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def in_child(
+    work: Callable[[], T],
+    meanwhile: Callable[[], object] | None = None,
+    deadline: Deadline | None = None,
+) -> T:
     """`work()` in a forked child, `meanwhile()` here; return what `work` returned, or raise
-    what it raised (an error for the user is re-raised as it was). With nothing to do
-    meanwhile, or where forking is not safe, the two run here one after the other."""
-    if meanwhile is None or not can_fork():
+    what it raised (an error for the user is re-raised as it was). With a `deadline`, the
+    child is killed when it passes and the build ends with the time_limit error. With neither,
+    or where forking is not safe, `work` and `meanwhile` run here one after the other (the
+    engine's own limits are then the only ones)."""
+    if (meanwhile is None and deadline is None) or not can_fork():
         result = work()
         if meanwhile is not None:
             meanwhile()
         return result
+    import multiprocessing
+
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
-    read_end, write_end = os.pipe()
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
-        os.close(read_end)
-        _child(work, write_end)
-    os.close(write_end)
+        reader.close()
+        _child(work, writer, parent)
+    writer.close()
     try:
-        meanwhile()
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
+        if meanwhile is not None:
+            meanwhile()
+        message = _answer(reader, deadline)
         _, status = os.waitpid(pid, 0)
-    except BaseException:  # Ctrl-C, SIGTERM, an import that failed: the child goes too
-        try:
-            os.kill(pid, signal.SIGTERM)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+    except BaseException:  # the deadline, Ctrl-C, SIGTERM, a failed import: the child goes too
+        _kill(pid)
         raise
-    if not data:
+    finally:
+        reader.close()
+    if message is None:
         if os.waitstatus_to_exitcode(status) == 130:
             raise KeyboardInterrupt
         raise RuntimeError(f"the preparing process ended with status {status} and no result")
-    kind, value = pickle.loads(data)
+    kind, value = message
     if kind == "ok":
         return value
     if kind == "error":
@@ -90,9 +198,62 @@ def in_child(work: Callable[[], T], meanwhile: Callable[[], object] | None) -> T
     raise RuntimeError(f"preparing the build failed in a child process:\n{value}")
 
 
-def _child(work: Callable[[], object], write_end: int) -> None:
+def _answer(reader: Connection, deadline: Deadline | None) -> tuple[str, Any] | None:
+    """The child's result (None if it ended without one), showing its progress meanwhile;
+    the time_limit error once the deadline passes."""
+    while True:
+        if deadline is not None and deadline.passed():
+            raise deadline.error()
+        if not reader.poll(None if deadline is None else max(deadline.left(), 0.01)):
+            continue
+        try:
+            kind, value = pickle.loads(reader.recv_bytes())
+        except EOFError:
+            return None
+        if kind == "stage":
+            console.current.stage(value)
+        elif kind == "page":
+            console.current.page(value)
+        else:
+            return kind, value
+
+
+def _kill(pid: int) -> None:
+    """SIGKILL, not SIGTERM: the engine catches BaseException in places, and the child holds
+    nothing that needs cleaning up (the parent writes the outputs)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+class _Relay(console.Progress):
+    """The child's progress, sent to the parent to show (the child's own streams may not be
+    the user's: under a test runner they are copies in the child's memory)."""
+
+    def __init__(self, conn: Connection, shown: console.Progress) -> None:
+        super().__init__(quiet=shown.quiet, verbose=shown.verbose)
+        self.conn = conn
+        self.live = shown.live
+
+    def stage(self, text: str) -> None:
+        if self.verbose or self.live:
+            self.conn.send_bytes(pickle.dumps(("stage", text)))
+
+    def page(self, number: int) -> None:
+        if self.live and not self.verbose and number % 5 == 0:
+            self.conn.send_bytes(pickle.dumps(("page", number)))
+
+    def clear(self) -> None:
+        pass
+
+
+def _child(work: Callable[[], object], conn: Connection, parent: int) -> None:
     code = 0
     try:
+        die_with_parent(parent)
+        console.current = _Relay(conn, console.current)
         try:
             message = pickle.dumps(("ok", work()), protocol=pickle.HIGHEST_PROTOCOL)
         except click.ClickException as exc:
@@ -104,8 +265,9 @@ def _child(work: Callable[[], object], write_end: int) -> None:
             import traceback
 
             message = pickle.dumps(("crash", traceback.format_exc()))
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(message)
+        if message:
+            conn.send_bytes(message)
+        conn.close()
     except BaseException:
         code = code or 1
     finally:

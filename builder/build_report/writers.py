@@ -36,6 +36,14 @@ class Options:
     allow_network: bool = False
     no_cache: bool = False
     jobs: int = 1
+    force: bool = False  # replace an existing output file build-report did not write
+
+    @property
+    def may_replace(self) -> bool:
+        """Whatever file is at the output path may be replaced: with --force, or when the path
+        is the tool's own default name in its own output folder (build/ is ours), where a
+        changed output is simply rebuilt."""
+        return self.force or self.output is None
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def test_typography_and_tables() -> None:
 
 def test_heading_ids_are_prefixed_and_unique() -> None:
     body, _ = html("## Same\n\n## Same\n")
-    assert 'id="first--same"' in body and 'id="first--same-2"' in body
+    assert 'id="first--same"' in body and 'id="first--same-1"' in body  # as GitHub
 
 
 def test_footnotes_inline_for_print() -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from build_report.project.chapters import load_book, split_front_matter
+from build_report.project.chapters import load_book
 from build_report.project.config import load_config
+from build_report.project.frontmatter import split_front_matter
 from build_report.project.model import Question
 from pypdf import PdfReader
 
@@ -118,9 +119,19 @@ def test_duplicate_key(project: Project) -> None:
 
 
 def test_unknown_front_matter_key(project: Project) -> None:
+    """A key we do not use is a warning naming its line (with the nearest known key), and an
+    error under --strict."""
     project.write("chapters/01-first.md", "---\ntitle: A\nsumary: x\n---\nBody\n")
-    message = assert_clean_error(project.build("pdf"), names="chapters/01-first.md:3")
-    assert "did you mean 'summary'" in message
+    checked = project.build("check")
+    assert checked.exit_code == 0
+    assert "chapters/01-first.md:3: warning:" in checked.output
+    assert "did you mean 'summary'" in checked.output
+    built = project.build("html", "-o", project.root / "out")
+    assert built.exit_code == 0 and "chapters/01-first.md:3" in built.output, built.output
+    strict = project.build("html", "--strict", "-o", project.root / "out2")
+    assert_clean_error(strict, names="problem(s) above")
+    assert "chapters/01-first.md:3: warning: front matter key 'sumary'" in strict.output
+    assert not (project.root / "out2").exists()
 
 
 def test_wrong_types(project: Project) -> None:
@@ -133,9 +144,12 @@ def test_wrong_types(project: Project) -> None:
     assert_clean_error(project.build("pdf"), names="chapters/01-first.md")
 
 
-def test_no_title_anywhere(project: Project) -> None:
-    project.write("chapters/01-first.md", "Just text.\n")
-    assert "title" in assert_clean_error(project.build("pdf"), names="chapters/01-first.md")
+def test_no_title_anywhere_takes_the_file_name(project: Project) -> None:
+    project.write("chapters/01-getting_started-now.md", "Just text.\n")
+    result = project.build("html", "-o", project.root / "out")
+    assert result.exit_code == 0, result.output
+    text = (project.root / "out" / "getting-started-now.xhtml").read_text()
+    assert "Getting started now</h1>" in text
 
 
 def test_unsafe_yaml_tag_is_refused(project: Project) -> None:

@@ -18,6 +18,7 @@ SECRETS = [
     "Fenced teacher block charlie",
     "Teacher footnote delta",
     "Nested block echo",
+    "Secret footnote foxtrot",
 ]
 CHAPTER = """\
 ---
@@ -31,17 +32,22 @@ teacher_notes: Teaching note bravo.
 
 Student text that everyone sees.
 
-::: teacher
+::::: teacher
 Fenced teacher block charlie, with a note.[^t]
 
 ::: teacher
 Nested block echo.
 :::
-:::
+
+[^s]: Secret footnote foxtrot.
+
+:::::
 
 [^t]: Teacher footnote delta.
 
-More student text.
+More student text, calling a teacher's note[^s] and a note of its own.[^v]
+
+[^v]: Visible note golf.
 """
 
 
@@ -87,6 +93,23 @@ def test_student_builds_contain_no_teacher_material(lesson: Project) -> None:
             assert secret not in text, (kind, secret)
         assert "For teachers" not in text and "Teaching notes" not in text, kind
     assert "Plain question?" in texts["handout"]
+    assert "Visible note golf" in texts["epub"] and "Visible note golf" in texts["pdf"]
+
+
+def test_student_notes_are_numbered_without_gaps() -> None:
+    """A note dropped with teacher material leaves no gap: the student's first note is 1."""
+    from build_report.markup.parser import parse, without_teacher_blocks
+    from build_report.markup.renderer import EPUB, chapter_html
+
+    class Links:
+        def url(self, *args):
+            return args[-1]
+
+    tokens, env = parse(CHAPTER.split("---", 2)[2], "first")
+    student = without_teacher_blocks(tokens, env)
+    body, notes = chapter_html(student, env, target=EPUB, slug="first", links=Links())
+    assert list(notes) == [0] and "Visible note golf" in notes[0]
+    assert 'href="#fn-first-1">1</a>' in body and "fn-first-2" not in body
 
 
 def test_student_pdf_streams_hold_no_teacher_text(lesson: Project) -> None:
@@ -107,6 +130,7 @@ def test_teacher_builds_contain_it(lesson: Project) -> None:
     assert "Suggested answer alpha" in texts["handout"]
     assert "Teaching note bravo" in texts["handout"]
     assert "Teacher footnote delta" in texts["epub"]
+    assert "Secret footnote foxtrot" in texts["epub"] and "Secret footnote foxtrot" in texts["pdf"]
     assert "TEACHER EDITION" in texts["handout"].upper()
 
 

@@ -84,10 +84,28 @@ def run(
     prepare every job in a child process while this one imports the layout engine, if any
     output needs it (processes.py); then write them in order."""
     from build_report.files import output_folder, update_sums
-    from build_report.processes import in_child
 
     config = config or load_config(options.project, paper=options.paper)
     folder = output_folder(config.root, config.build.output_dir)
+    pending: list[tuple[Path, Path]] = []  # --emit-html: (written first, put in place after)
+    try:
+        result = _build(config, folder, _stage_emit_html(outputs, config.root, pending))
+        for staged, target in pending:
+            _put_in_place(staged, target)
+    finally:
+        for staged, _ in pending:
+            Path(staged).unlink(missing_ok=True)
+    console.current.stage("done")
+    console.current.clear()
+    update_sums(folder, [w.path for w in result])
+    return result
+
+
+def _build(config: Config, folder: Path, outputs: list[tuple[str, Options]]) -> list[Written]:
+    """Each output from the cache or written anew, in the order asked."""
+    from build_report.files import remember
+    from build_report.processes import in_child, start_clock
+
     written: dict[int, Written] = {}
     todo = []
     for index, (kind, job_options) in enumerate(outputs):
@@ -102,16 +120,50 @@ def run(
         jobs = in_child(
             lambda: _jobs(config, [(kind, o) for _, kind, o in todo]),
             _load_engine if engine else None,
+            start_clock(config),  # time_limit holds from here, for every stage (processes.py)
         )
         for (index, kind, job_options), job in zip(todo, jobs, strict=True):
             done = writer(kind).write(job)
+            if done.path.is_file():
+                remember(done.path)  # ours now: the next build may replace it
             _to_cache(folder, config.root, kind, job_options, done)
             written[index] = done
-    result = [written[i] for i in range(len(outputs))]
-    console.current.stage("done")
-    console.current.clear()
-    update_sums(folder, [w.path for w in result])
-    return result
+    return [written[i] for i in range(len(outputs))]
+
+
+def _stage_emit_html(
+    outputs: list[tuple[str, Options]], root: Path, pending: list[tuple[Path, Path]]
+) -> list[tuple[str, Options]]:
+    """--emit-html is written under a unique hidden name beside its target, and put in place
+    only once the whole build succeeded: a failed build leaves the old file as it was."""
+    import secrets
+
+    from build_report.files import check_target, real_path
+
+    staged_outputs = []
+    for kind, job_options in outputs:
+        target = job_options.emit_html
+        if target is not None:
+            check_target(target, root, force=job_options.force)
+            real = real_path(target)
+            staged = real.with_name(f".{real.stem}.{secrets.token_hex(6)}.tmp{real.suffix}")
+            pending.append((staged, target))
+            job_options = replace(job_options, emit_html=staged)
+        staged_outputs.append((kind, job_options))
+    return staged_outputs
+
+
+def _put_in_place(staged: Path, target: Path) -> None:
+    import os
+
+    from build_report.errors import BuildError
+    from build_report.files import FULL, real_path, remember
+
+    try:
+        os.replace(staged, real_path(target))
+    except OSError as exc:
+        raise BuildError(target, f"could not write: {exc.strerror or exc}", FULL) from None
+    remember(target)
 
 
 def _load_engine() -> None:

@@ -41,11 +41,12 @@ def check_chapters(book: Book) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     resolver = Resolver(book)
     for chapter in book.chapters:
+        found += chapter.warnings
         found += _headings(chapter)
         found += _footnotes(chapter)
         found += _duplicate_ids(chapter)
         for ref, resolved in resolver.findings(chapter):
-            found.append(_diag(chapter, ref.line, resolved.level, resolved.message))
+            found.append(resolved.diagnostic(chapter.source, ref.line))
     return found
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from build_report.commands.css_names import KNOWN_PROPERTIES
 from build_report.errors import Diagnostic
-from build_report.markup.references import css_references, css_target
+from build_report.markup.references import css_references, css_target, inside_project
 
 
 def check_stylesheet(root: Path, css: str, engine: bool = True) -> list[Diagnostic]:
@@ -20,34 +20,36 @@ def check_stylesheet(root: Path, css: str, engine: bool = True) -> list[Diagnost
         return [Diagnostic(css, None, None, "error", "stylesheet not found")]
     found = []
     for ref in css_references(root, css):
-        if urlsplit(ref.target).scheme in ("http", "https"):
-            found.append(
-                Diagnostic(
-                    ref.source,
-                    ref.line,
-                    None,
-                    "error",
-                    f"{ref.target} is on the network, which builds do not load",
-                )
-            )
-        elif not urlsplit(ref.target).scheme:
-            target = css_target(ref)
-            if not (root / target).is_file():
-                found.append(
-                    Diagnostic(ref.source, ref.line, None, "error", f"{ref.target} not found")
-                )
+        problem = _reference_problem(root, ref)
+        if problem:
+            found.append(Diagnostic(ref.source, ref.line, None, "error", problem))
     if not engine:
         return found
     sheets = [css] + [css_target(r) for r in css_references(root, css) if r.target.endswith(".css")]
     for sheet in dict.fromkeys(sheets):
         file = root / sheet
-        if not file.is_file():
+        if not inside_project(root, file) or not file.is_file():
             continue
         rules = tinycss2.parse_stylesheet(
             file.read_text("utf-8", errors="replace"), skip_comments=True, skip_whitespace=True
         )
         found += _check_rules(sheet, rules)
     return found
+
+
+def _reference_problem(root: Path, ref) -> str | None:
+    """Why a stylesheet's url() or @import would not load in a build, or None."""
+    scheme = urlsplit(ref.target).scheme
+    if scheme in ("http", "https"):
+        return f"{ref.target} is on the network, which builds do not load"
+    if scheme:
+        return None
+    target = root / css_target(ref)
+    if not inside_project(root, target):
+        return f"{ref.target} is outside the project folder, which builds do not load"
+    if not target.is_file():
+        return f"{ref.target} not found"
+    return None
 
 
 def _check_rules(sheet: str, rules) -> list[Diagnostic]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import html
 import http.server
 import mimetypes
+import re
 import shutil
 import tempfile
 import threading
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import click
 
@@ -35,6 +36,81 @@ def reload_script(version: int) -> str:
 
 
 DEFAULT_PORT = 8765
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+PAGE_BASE = "http://preview.invalid/"  # served paths are resolved as the browser does
+CSS_REFS = re.compile(r"""@import\s+["']([^"']+)["']|url\(\s*["']?([^"')]+?)["']?\s*\)""")
+
+
+def local_host(header: str | None, port: int) -> bool:
+    """Whether a request's Host header names this server on the loopback address.
+
+    A web page can point a name of its own at 127.0.0.1 (DNS rebinding) and read the preview
+    as same-origin: its requests then carry that name, which this refuses."""
+    if not header:
+        return False
+    header = header.strip().lower()
+    host, given = (header, "") if header.endswith("]") else header.rpartition(":")[::2]
+    if not host:  # no colon: a bare name, the default port
+        host, given = header, ""
+    return host in LOCAL_HOSTS and (given == str(port) or (given == "" and port == 80))
+
+
+def rebuild_failure(exc: Exception) -> str:
+    """A bug of ours, met while rebuilding, as one line: the preview keeps running."""
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return BuildError(
+        "preview",
+        f"the rebuild failed ({what})",
+        "fix the source and save (the preview keeps watching); if it persists, report a bug",
+    ).format_message()
+
+
+def page_resources(page: str, root: Path) -> set[Path]:
+    """Every project file the print page loads: its stylesheets, images and fonts, and what
+    those import in turn, as the gatekeeper serves them. Only these are served in --print
+    mode: never chapters, report.toml, `.env` or anything else in the project."""
+    from lxml import html as lxml_html
+
+    from build_report.resources import ProjectResources, svg_references
+
+    resources = ProjectResources(root)
+    queue = [urljoin(PAGE_BASE, ref) for ref in _html_refs(lxml_html.document_fromstring(page))]
+    seen: set[str] = set()
+    while queue:
+        url = queue.pop(0).split("#")[0]
+        relative = unquote(urlsplit(url).path).lstrip("/")
+        if url in seen or not url.startswith(PAGE_BASE) or not relative:
+            continue
+        seen.add(url)
+        try:
+            data, mime = resources.read((root.resolve() / relative).as_uri())
+        except PermissionError:
+            continue
+        if mime == "text/css":
+            text = data.decode("utf-8", "replace")
+            queue += [urljoin(url, a or b) for a, b in CSS_REFS.findall(text)]
+        elif mime == "image/svg+xml":
+            queue += [urljoin(url, ref) for ref in svg_references(data)]
+    return set(resources.served)
+
+
+def _html_refs(document) -> list[str]:
+    """What an HTML page loads (links it only points at, <a href>, are not loaded)."""
+    refs: list[str] = []
+    for element in document.iter():
+        if not isinstance(element.tag, str):
+            continue
+        tag = element.tag.rsplit("}", 1)[-1].lower()
+        for name, value in element.attrib.items():
+            name = name.rsplit("}", 1)[-1].lower()
+            if name in ("src", "poster", "data") or (name == "href" and tag not in ("a", "area")):
+                refs.append(value.strip())
+            elif name == "style":
+                refs += [a or b for a, b in CSS_REFS.findall(value)]
+        if tag == "style" and element.text:
+            refs += [a or b for a, b in CSS_REFS.findall(element.text)]
+    return [ref for ref in refs if ref and not ref.startswith(("#", "data:"))]
 
 
 class Preview:
@@ -47,32 +123,19 @@ class Preview:
         self.folder = Path(tempfile.mkdtemp(prefix="build-report-preview-"))
         self.version = 0
         self.error: str | None = None
+        self.needed: set[Path] = set()  # --print: the project files the page loads
         self.lock = threading.Lock()
 
     def rebuild(self) -> None:
-        from build_report.commands.build import load_book, prepare
-        from build_report.project.config import load_config
-        from build_report.writers import Options, writer
-
+        """Build once; any failure becomes the page's error, never the end of the watcher."""
         try:
-            config = load_config(self.project)
-            options = Options(project=self.project, edition=self.edition)
-            book = prepare(load_book(config), options)
-            if self.print_mode:
-                from build_report.html.documents import print_document
-
-                page = print_document(book)
-                with self.lock:
-                    (self.folder / "print.html").write_text(page, encoding="utf-8")
-            else:
-                html = writer("html")
-                target = self.folder / "html"
-                result = html.write(html.prepare(book, Options(output=target)))
-                for diagnostic in result.diagnostics:
-                    click.echo(diagnostic.format(), err=True)
+            self._build()
             error = None
         except BuildError as exc:
             error = exc.format_message()
+        except Exception as exc:  # noqa: BLE001 - a bug of ours must not end the preview
+            error = rebuild_failure(exc)
+        if error is not None:
             click.echo(f"Error: {error}", err=True)
         with self.lock:
             self.error = error
@@ -80,37 +143,74 @@ class Preview:
         if error is None:
             click.echo(f"rebuilt ({self.version})", err=True)
 
+    def _build(self) -> None:
+        from build_report.commands.build import load_book, prepare
+        from build_report.project.config import load_config
+        from build_report.writers import Options, writer
+
+        config = load_config(self.project)
+        options = Options(project=self.project, edition=self.edition)
+        book = prepare(load_book(config), options)
+        if self.print_mode:
+            from build_report.html.documents import print_document
+
+            page = print_document(book)
+            needed = page_resources(page, self.project)
+            with self.lock:
+                (self.folder / "print.html").write_text(page, encoding="utf-8")
+                self.needed = needed
+        else:
+            html = writer("html")
+            target = self.folder / "html"
+            result = html.write(html.prepare(book, Options(output=target)))
+            for diagnostic in result.diagnostics:
+                click.echo(diagnostic.format(), err=True)
+
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def start_page(self) -> str:
         return "/" if self.print_mode else "/index.xhtml"
 
-    def resolve(self, path: str) -> Path | None:
-        """A served path -> a file: the preview build first, then project files (styles,
-        images) through the same gatekeeper as a build."""
-        from build_report.resources import ProjectResources
-
+    def content(self, path: str) -> tuple[bytes, str] | None:
+        """A served path -> its bytes and media type: a file of the preview build, or (in
+        --print mode) a project file the page loads, read through the gatekeeper."""
         relative = unquote(path).lstrip("/")
         if self.print_mode and relative in ("", "index.html"):
-            return self.folder / "print.html"
+            return self._built(self.folder / "print.html")
         base = self.folder if self.print_mode else self.folder / "html"
         candidate = (base / relative).resolve()
         if base.resolve() in candidate.parents and candidate.is_file():
-            return candidate
+            return self._built(candidate)
         if self.print_mode:
-            try:
-                return ProjectResources(self.project).check(
-                    (self.project / relative).resolve().as_uri()
-                )
-            except PermissionError:
-                return None
+            return self._project_file(relative)
         return None
+
+    def _built(self, file: Path) -> tuple[bytes, str]:
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if file.suffix == ".xhtml":
+            kind = "application/xhtml+xml"
+        return file.read_bytes(), kind
+
+    def _project_file(self, relative: str) -> tuple[bytes, str] | None:
+        from build_report.resources import ProjectResources
+
+        real = (self.project / relative).resolve()
+        with self.lock:
+            needed = real in self.needed
+        if not needed:
+            return None
+        try:
+            return ProjectResources(self.project).read(real.as_uri())
+        except PermissionError:
+            return None
 
 
 def _handler(preview: Preview):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's API
+            if not local_host(self.headers.get("Host"), self.server.server_address[1]):
+                return self._send(403, b"preview: unknown Host header", "text/plain")
             path = urlsplit(self.path).path
             if path == VERSION_PATH:
                 return self._send(200, str(preview.version).encode(), "text/plain")
@@ -133,13 +233,10 @@ def _handler(preview: Preview):
                     f"{reload_script(version)}</body></html>"
                 )
                 return self._send(500, body.encode(), "text/html; charset=utf-8")
-            file = preview.resolve(path)
-            if file is None:
+            found = preview.content(path)
+            if found is None:
                 return self._send(404, b"not found", "text/plain")
-            data = file.read_bytes()
-            kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-            if file.suffix == ".xhtml":
-                kind = "application/xhtml+xml"
+            data, kind = found
             if is_page:
                 data = data.replace(b"</body>", reload_script(version).encode() + b"</body>", 1)
             return self._send(200, data, kind)

@@ -55,6 +55,23 @@ def _minutes(words: int) -> int:
     return math.ceil(words / WORDS_PER_MINUTE) if words else 0
 
 
+def _last_pdf(config) -> Path:
+    """Where `pdf` writes; refused if it leads outside the project (`..` in output_dir, or a
+    symbolic link), where stats would read and count someone else's file."""
+    from build_report.errors import BuildError
+    from build_report.files import output_folder
+
+    folder = output_folder(config.root, config.build.output_dir)
+    pdf = folder / f"{config.report.slug}.pdf"
+    if pdf.is_symlink() or folder.resolve() not in pdf.resolve().parents:
+        raise BuildError(
+            f"{config.build.output_dir}/{pdf.name}",
+            "is a symbolic link",
+            "remove it and run build-report pdf",
+        )
+    return pdf
+
+
 def book_stats(project: Path) -> BookStats:
     from build_report.markup.references import chapter_references
     from build_report.project.chapters import load_book
@@ -72,7 +89,7 @@ def book_stats(project: Path) -> BookStats:
                 chapter.number, chapter.title, chapter.source, words, _minutes(words), notes, images
             )
         )
-    pdf = config.root / config.build.output_dir / f"{config.report.slug}.pdf"
+    pdf = _last_pdf(config)
     pages = None
     if pdf.is_file():
         from pypdf import PdfReader

@@ -13,7 +13,7 @@ import textwrap
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from lxml import etree
 from markupsafe import Markup
@@ -47,6 +47,34 @@ MEDIA_TYPES = {
     ".gif": "image/gif",
     ".webp": "image/webp",
 }
+# What a stylesheet may bring in: styles, fonts, images (never a content document).
+STYLE_TYPES = {suffix: kind for suffix, kind in MEDIA_TYPES.items() if suffix != ".xhtml"}
+# The package's own documents: a chapter may not take their names (a chapter file
+# `03-nav.md` would otherwise replace the contents page, or vanish under it).
+RESERVED = frozenset({START_PAGE, COVER_PAGE, NAV, COVER_IMAGE})
+# What OCF forbids in file names, besides "/" as the separator.
+FORBIDDEN = re.compile(r'[\\"*:<>?\x00-\x1f\x7f]')
+
+
+def entry_name(name: str) -> str:
+    """`name` if it is a plain relative path inside the content folder, else BuildError.
+
+    Every file of the ebook gets its name through here, so no zip entry and no file of the
+    html folder can climb out (`..`), be absolute, or mean another path on Windows (`\\`).
+    """
+    parts = name.split("/")
+    if (
+        not name
+        or FORBIDDEN.search(name)
+        or posixpath.normpath(name) != name
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise BuildError(
+            repr(name)[1:-1] or "(empty name)",
+            "cannot be a file name inside an ebook",
+            'rename it with letters, digits, "-", "_" and "." only',
+        )
+    return name
 
 
 @dataclass(frozen=True)
@@ -56,6 +84,9 @@ class Item:
     href: str
     data: bytes
     properties: str = ""
+
+    def __post_init__(self) -> None:
+        entry_name(self.href)
 
     @property
     def media_type(self) -> str:
@@ -75,7 +106,20 @@ class Ebook:
 
 
 def chapter_files(book: Book) -> dict[str, str]:
-    return {ch.slug: f"{ch.slug}.xhtml" for ch in book.chapters}
+    """Chapter slug -> its document: `slug.xhtml`, unless that is one of the package's own
+    names (or was given to another chapter), then `slug-chapter.xhtml` (`-chapter-2`, ...)."""
+    taken = set(RESERVED) | {f"{ch.slug}.xhtml" for ch in book.chapters}
+    files: dict[str, str] = {}
+    for chapter in book.chapters:
+        name = f"{chapter.slug}.xhtml"
+        if name in RESERVED:
+            name, n = f"{chapter.slug}-chapter.xhtml", 1
+            while name in taken:
+                n += 1
+                name = f"{chapter.slug}-chapter-{n}.xhtml"
+            taken.add(name)
+        files[chapter.slug] = name
+    return files
 
 
 def title_lines(title: str, width: int = 18) -> list[str]:
@@ -90,7 +134,8 @@ def identifier(book: Book) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
 
 
-def _context(book: Book, chapters) -> dict:
+def _context(book: Book, chapters, stylesheet: str) -> dict:
+    """What every ebook template reads; `stylesheet` is the screen CSS's name in the ebook."""
     return {
         "report": book.config.report,
         "version": __version__,
@@ -98,7 +143,7 @@ def _context(book: Book, chapters) -> dict:
         "text_align": book.config.build.text_align,
         "chapters": chapters,
         "has_editorial": has_editorial(book),
-        "stylesheet": book.config.build.screen_css,
+        "stylesheet": stylesheet,
         "start_page": START_PAGE,
         "cover_page": COVER_PAGE,
         "cover_image": COVER_IMAGE,
@@ -106,13 +151,40 @@ def _context(book: Book, chapters) -> dict:
 
 
 def build_ebook(book: Book) -> Ebook:
-    """Render every document and gather every file they use, through the resource gatekeeper."""
+    """Render every document and gather every file they use, through the resource gatekeeper.
+
+    Every file the documents use is named by where it really is in the project (after `..`
+    and symbolic links), never by the URL as written, and the documents point at that name.
+    """
     resources = ProjectResources(book.root)
     files = chapter_files(book)
     chapters = chapters_html(book, EPUB, files)
-    context = _context(book, chapters)
     diagnostics: list[Diagnostic] = link_warnings(book)
+    try:
+        styles = _stylesheets(book, resources)
+        context = _context(book, chapters, styles[0].href)
+        documents = _documents(chapters, files, context)
+        sources = {files[ch.slug]: ch.source for ch in book.chapters}
+        _drop_dangling_links(documents, sources, diagnostics)
+        images = _images(documents, resources, diagnostics, sources)
+    except PermissionError:
+        resources.raise_first_refusal()
+        raise
+    items = [
+        Item(COVER_IMAGE, _cover_svg(book), "cover-image"),
+        *[Item(name, data, "nav" if name == NAV else "") for name, data in documents.items()],
+        *styles,
+        *images,
+    ]
+    _check_unique(items)
+    spine = [COVER_PAGE, START_PAGE, *files.values()]
+    ids = {i.href: i.id for i in items}
+    served = tuple(dict.fromkeys(resources.served))
+    return Ebook(items, [ids[s] for s in spine], diagnostics, served)
 
+
+def _documents(chapters: list, files: dict[str, str], context: dict) -> dict[str, bytes]:
+    """The cover, title page, chapters and nav, as finished XHTML by their file names."""
     documents: dict[str, bytes] = {}
     documents[COVER_PAGE] = finish_document(fill("epub/cover.xhtml.jinja", **context))
     documents[START_PAGE] = finish_document(fill("epub/title.xhtml.jinja", **context))
@@ -135,23 +207,25 @@ def build_ebook(book: Book) -> Ebook:
                 chapter.source, f"could not make XHTML: {exc}", "report this"
             ) from None
     documents[NAV] = finish_document(fill("epub/nav.xhtml.jinja", **context))
-    sources = {files[ch.slug]: ch.source for ch in book.chapters}
-    _drop_dangling_links(documents, sources, diagnostics)
+    return documents
 
-    items = [
-        Item(COVER_IMAGE, _cover_svg(book), "cover-image"),
-        *[Item(name, data, "nav" if name == NAV else "") for name, data in documents.items()],
-    ]
-    try:
-        items += _stylesheets(book, resources)
-        items += _images(book, documents, resources, diagnostics, sources)
-    except PermissionError:
-        resources.raise_first_refusal()
-        raise
-    spine = [COVER_PAGE, START_PAGE, *files.values()]
-    ids = {i.href: i.id for i in items}
-    served = tuple(dict.fromkeys(resources.served))
-    return Ebook(items, [ids[s] for s in spine], diagnostics, served)
+
+def _check_unique(items: list[Item]) -> None:
+    """Two files under one name would silently lose one of them (the cover, a chapter)."""
+    seen: set[str] = set()
+    for item in items:
+        if item.href in seen:
+            raise BuildError(
+                item.href,
+                "this name is used twice in the ebook (one of them is the ebook's own file)",
+                "rename the project file",
+            )
+        seen.add(item.href)
+
+
+def _project_name(real: Path, root: Path) -> str:
+    """A served file's name in the ebook: its real path in the project, checked."""
+    return entry_name(real.relative_to(root).as_posix())
 
 
 def _drop_dangling_links(
@@ -193,72 +267,107 @@ def _cover_svg(book: Book) -> bytes:
 
 
 def _stylesheets(book: Book, resources: ProjectResources) -> list[Item]:
-    """The screen stylesheet and everything it imports or points at (fonts), recursively."""
+    """The screen stylesheet and everything it imports or points at (fonts), recursively.
+
+    The CSS is copied as it is, so each url() must already name the file where it really is:
+    a path that leaves the project and comes back, or goes through a symbolic link, is
+    refused rather than copied under a name its url() would not find."""
     first = book.config.build.screen_css
-    if not (book.root / first).is_file():
+    root = resources.root
+    if not (root / first).is_file():
         raise BuildError(
             first, "stylesheet not found", "create it, or set screen_css in report.toml"
         )
-    hrefs = [first]
+    url = (root / first).as_uri()
+    resources.origins.setdefault(url, "report.toml")
+    names = [_project_name(resources.check(url), root)]
     for ref in css_references(book.root, first):
         if urlsplit(ref.target).scheme:
             raise BuildError(
                 ref.source, f"refers to {ref.target}", "use files inside the project", ref.line
             )
-        resolved = css_target(ref)
-        resources.origins.setdefault((book.root.resolve() / resolved).as_uri(), ref.source)
-        hrefs.append(resolved)
+        written = css_target(ref)
+        url = (root / written).as_uri()
+        resources.origins.setdefault(url, ref.source)
+        name = _project_name(resources.check(url), root)  # refused here if it is outside
+        if name != written:
+            hint = posixpath.relpath(name, posixpath.dirname(ref.source) or ".")
+            raise BuildError(
+                ref.source,
+                f"{ref.target} reaches {name} through '..' or a symbolic link",
+                f"write url({hint})",
+                ref.line,
+            )
+        if Path(name).suffix.lower() not in STYLE_TYPES:
+            raise BuildError(
+                ref.source,
+                f"{name} is not a stylesheet, font or image",
+                "import CSS, fonts and images only",
+                ref.line,
+            )
+        names.append(name)
     found: dict[str, Item] = {}
-    for href in dict.fromkeys(hrefs):
-        if Path(href).suffix.lower() not in MEDIA_TYPES:
-            raise BuildError(href, "file type cannot go into an EPUB", "use CSS, fonts and images")
-        data, _ = resources.read((book.root.resolve() / href).as_uri())
-        found[href] = Item(href, data)
+    for name in dict.fromkeys(names):
+        data, _ = resources.read((root / name).as_uri())
+        found[name] = Item(name, data)
     return list(found.values())
 
 
 def _images(
-    book: Book,
     documents: dict[str, bytes],
     resources: ProjectResources,
     diagnostics: list[Diagnostic],
     sources: dict[str, str],
 ) -> list[Item]:
+    """Every image of the chapters, named by its real path in the project; each `src` is
+    rewritten to that name, so an image reached through `..` or a link is still found."""
     found: dict[str, Item] = {}
-    for name, data in documents.items():
-        root = etree.fromstring(data)
+    for name in list(documents):
+        if name == COVER_PAGE:  # our own cover image, made by _cover_svg
+            continue
+        root = etree.fromstring(documents[name])
+        changed = False
         for img in root.iter(f"{{{XHTML_NS}}}img"):
             src = img.get("src", "")
-            if src == COVER_IMAGE:
-                continue
             shown = sources.get(name, name)
-            if urlsplit(src).scheme:
-                raise BuildError(
-                    shown, f"image {src} is not in the project", "download it into the project"
-                )
-            href = posixpath.normpath(unquote(src))
-            if Path(href).suffix.lower() not in MEDIA_TYPES or href.endswith((".css", ".xhtml")):
-                raise BuildError(
-                    shown,
-                    f"image {href} has a type EPUB readers may not show",
-                    "use PNG, JPEG, GIF, WebP or SVG",
-                )
-            if href not in found:
-                url = (book.root.resolve() / href).as_uri()
-                resources.origins.setdefault(url, shown)
-                body, _ = resources.read(url)
-                if href.lower().endswith(".svg") and svg_references(body):
-                    raise BuildError(
-                        href,
-                        f"this SVG image refers to {svg_references(body)[0]}",
-                        "embed what it needs in the SVG itself (EPUB images stand alone)",
-                    )
-                found[href] = Item(href, body)
+            href = _image(src, shown, resources, found)
+            if img.get("src") != quote(href):
+                img.set("src", quote(href))
+                changed = True
             if not img.get("alt"):
                 diagnostics.append(
                     Diagnostic(shown, None, None, "warning", f"image {href} has no alt text")
                 )
+        if changed:
+            documents[name] = finish_document(etree.tostring(root, encoding="unicode"))
     return list(found.values())
+
+
+def _image(src: str, shown: str, resources: ProjectResources, found: dict[str, Item]) -> str:
+    """One image: read through the gatekeeper once, added to `found`; its name in the ebook."""
+    if urlsplit(src).scheme:
+        raise BuildError(
+            shown, f"image {src} is not in the project", "download it into the project"
+        )
+    url = (resources.root / posixpath.normpath(unquote(src))).as_uri()
+    resources.origins.setdefault(url, shown)
+    href = _project_name(resources.check(url), resources.root)
+    if Path(href).suffix.lower() not in MEDIA_TYPES or href.endswith((".css", ".xhtml")):
+        raise BuildError(
+            shown,
+            f"image {href} has a type EPUB readers may not show",
+            "use PNG, JPEG, GIF, WebP or SVG",
+        )
+    if href not in found:
+        body, _ = resources.read(url)
+        if href.lower().endswith(".svg") and svg_references(body):
+            raise BuildError(
+                href,
+                f"this SVG image refers to {svg_references(body)[0]}",
+                "embed what it needs in the SVG itself (EPUB images stand alone)",
+            )
+        found[href] = Item(href, body)
+    return href
 
 
 def package_document(book: Book, ebook: Ebook) -> bytes:

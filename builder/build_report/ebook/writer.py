@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from build_report import files
-from build_report.ebook.package import Ebook, build_ebook, package_document
-from build_report.errors import Diagnostic, fail_on
+from build_report.ebook.package import Ebook, build_ebook, entry_name, package_document
+from build_report.errors import BuildError, Diagnostic, fail_on
 from build_report.project.model import Book
 from build_report.writers import Options, Written, output_path
 
@@ -32,7 +30,7 @@ class EbookJob:
 def _ebook(book: Book, options: Options, kind: str) -> tuple[Path, Ebook]:
     """The output path (checked) and the file set: what both ebook writers start from."""
     path = output_path(book, kind, options)
-    files.check_target(path, book.root)
+    files.check_target(path, book.root, force=options.may_replace)
     ebook = build_ebook(book)
     fail_on(ebook.diagnostics, options.strict, kind)
     return path, ebook
@@ -50,17 +48,12 @@ class HtmlWriter:
 
     def write(self, job: EbookJob) -> Written:
         folder = job.path
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        try:
+        with files.folder_writer(folder) as staging:  # OSErrors become one line there
             for item in job.ebook.items:
-                target = staging / item.href
+                target = under(staging, item.href)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(item.data)
-            files.swap_folder(staging, folder)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+                with open(target, "xb") as handle:  # a fresh folder: nothing to follow
+                    handle.write(item.data)
         return Written(folder, None, len(job.ebook.items), job.ebook.diagnostics)
 
 
@@ -88,6 +81,15 @@ class EpubWriter:
         return Written(job.path, None, len(ebook.items), ebook.diagnostics + found, ebook.inputs)
 
 
+def under(folder: Path, name: str) -> Path:
+    """Where the file `name` goes in `folder`: never anywhere else, whatever the name says."""
+    target = folder / entry_name(name)
+    base = folder.resolve()
+    if base not in target.resolve().parents:
+        raise BuildError(name, "would be written outside the output folder", "report this")
+    return target
+
+
 def epub_bytes(book: Book, ebook: Ebook) -> bytes:
     """The zip, as EPUB's OCF wants it: `mimetype` first, stored, without extra fields."""
     import io
@@ -100,7 +102,7 @@ def epub_bytes(book: Book, ebook: Ebook) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
 
         def add(name: str, data: bytes, method: int = zipfile.ZIP_DEFLATED) -> None:
-            info = zipfile.ZipInfo(name, date_time=stamp)
+            info = zipfile.ZipInfo(entry_name(name), date_time=stamp)
             info.compress_type = method
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)

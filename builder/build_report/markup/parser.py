@@ -2,31 +2,61 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from build_report.markup.slugs import slugify
+from build_report.markup.divs import attributes, divs_plugin
+from build_report.markup.slugs import heading_slug
 
 TEACHER = "teacher"  # `::: teacher` ... `:::` blocks: kept only in teacher editions
 
 
 @cache
 def parser() -> MarkdownIt:
-    """CommonMark plus tables, footnotes, attributes, definition lists, strikethrough, and
-    typographic quotes and dashes. How each target renders it is renderer.py's business."""
+    """The Markdown people bring: CommonMark; GitHub's tables, strikethrough, task lists,
+    alerts (`> [!NOTE]`) and bare links; pandoc's footnotes (inline ones too), attributes,
+    fenced divs, definition lists, and H~2~O / x^2^ (so a single tilde is a subscript, as
+    in pandoc, not GitHub's rare single-tilde strikethrough); typographic quotes and dashes.
+    How each target renders it is renderer.py's business."""
     from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
-    from mdit_py_plugins.container import container_plugin
     from mdit_py_plugins.deflist import deflist_plugin
     from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
+    from mdit_py_plugins.subscript import sub_plugin
+    from mdit_py_plugins.superscript import superscript_plugin
 
-    md = MarkdownIt("commonmark", {"typographer": True, "html": True})
+    from build_report.markup.typography import smartquotes_plugin
+
+    options = {"typographer": True, "html": True, "tasklists": True, "alerts": True}
+    md = MarkdownIt("commonmark", options)
     md.enable(["replacements", "smartquotes", "table", "strikethrough"])
+    md.use(gfm_autolink_plugin).use(sub_plugin).use(superscript_plugin)
+    md.use(smartquotes_plugin)  # the same quotes in linear time
     md.use(footnote_plugin).use(attrs_plugin).use(attrs_block_plugin).use(deflist_plugin)
-    md.use(container_plugin, name=TEACHER)
+    md.use(divs_plugin)
+    md.core.ruler.before("footnote_tail", "teacher_footnotes", _teacher_footnotes)
     return md
+
+
+def _teacher_footnotes(state) -> None:
+    """Note which footnote definitions stand inside `::: teacher` blocks, before the footnote
+    plugin lifts every definition out to the end of the chapter (after which nobody can tell).
+    A student edition drops those notes even where plain text calls them."""
+    depth = 0
+    labels: set[str] = set()
+    for token in state.tokens:
+        if token.type == f"container_{TEACHER}_open":
+            depth += 1
+        elif token.type == f"container_{TEACHER}_close":
+            depth -= 1
+        elif depth and token.type == "footnote_reference_open":
+            labels.add(token.meta["label"])
+    if labels:
+        state.env["teacher_footnotes"] = labels
 
 
 def heading_id(chapter_slug: str, name: str) -> str:
@@ -34,17 +64,25 @@ def heading_id(chapter_slug: str, name: str) -> str:
     return f"{chapter_slug}--{name}"
 
 
-def parse(text: str, chapter_slug: str) -> tuple[list[Token], dict[str, Any]]:
-    """Parse once; give every heading a stable id, prefixed by the chapter to be book-unique."""
-    env: dict[str, Any] = {}
+HEADING_ATTRIBUTES = re.compile(r"[ \t]+\{([^{}]*)\}[ \t]*$")
+
+
+def parse(text: str, chapter_slug: str, language: str = "") -> tuple[list[Token], dict[str, Any]]:
+    """Parse once; give every heading a stable id, prefixed by the chapter to be book-unique.
+
+    Ids are GitHub's (a repeat gets -1, -2, ...), or the author's own `{#id}`, written after
+    the heading text as pandoc, kramdown and Hugo allow. Quotes follow `language`.
+    """
+    env: dict[str, Any] = {"language": language} if language else {}
     tokens = parser().parse(text, env)
     seen: set[str] = set()
     for i, token in enumerate(tokens):
         if token.type != "heading_open":
             continue
+        _heading_attributes(token, tokens[i + 1])
         given = token.attrGet("id")
-        base = str(given) if given else slugify(tokens[i + 1].content, "section")
-        ident, n = heading_id(chapter_slug, base), 1
+        base = str(given) if given else heading_slug(plain_text(tokens[i + 1])) or "section"
+        ident, n = heading_id(chapter_slug, base), 0
         while ident in seen:
             n += 1
             ident = heading_id(chapter_slug, f"{base}-{n}")
@@ -53,18 +91,34 @@ def parse(text: str, chapter_slug: str) -> tuple[list[Token], dict[str, Any]]:
     return tokens, env
 
 
+def plain_text(inline: Token) -> str:
+    """What a reader sees of an inline token: its text and code, without the markup."""
+    return "".join(
+        child.content for child in inline.children or [] if child.type in ("text", "code_inline")
+    )
+
+
+def _heading_attributes(heading: Token, inline: Token) -> None:
+    """`## Title {#id .class}`: the attributes go on the heading, and out of its text."""
+    children = inline.children or []
+    last = children[-1] if children else None
+    found = HEADING_ATTRIBUTES.search(last.content) if last and last.type == "text" else None
+    if not found:
+        return
+    last.content = last.content[: found.start()]
+    inline.content = HEADING_ATTRIBUTES.sub("", inline.content)
+    for key, value in attributes(found.group(1)):
+        if key == "class" and heading.attrGet("class"):
+            value = f"{heading.attrGet('class')} {value}"
+        heading.attrSet(key, value)
+
+
 def headings(tokens: list[Token], level: int = 2) -> list[tuple[str, str]]:
     """(id, plain text) of the chapter's headings at one level, for tables of contents."""
     found = []
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == f"h{level}":
-            inline = tokens[i + 1]
-            text = "".join(
-                child.content
-                for child in inline.children or []
-                if child.type in ("text", "code_inline")
-            )
-            found.append((str(token.attrGet("id")), text.strip()))
+            found.append((str(token.attrGet("id")), plain_text(tokens[i + 1]).strip()))
     return found
 
 
@@ -100,8 +154,12 @@ def footnote_tokens(tokens: list[Token], env: dict[str, Any]) -> dict[int, list[
     return inner
 
 
-def without_teacher_blocks(tokens: list[Token]) -> list[Token]:
-    """The student edition: every `::: teacher` block removed, nested ones included."""
+def without_teacher_blocks(tokens: list[Token], env: dict[str, Any]) -> list[Token]:
+    """The student edition: every `::: teacher` block removed, nested ones included, and every
+    call of a footnote defined inside one (the renderer then leaves the note out, as it does
+    any note nobody calls). Tokens are shared with the teacher edition, so changed ones are
+    copies."""
+    secret = env.get("teacher_footnotes", set())
     out: list[Token] = []
     depth = 0
     for token in tokens:
@@ -110,8 +168,16 @@ def without_teacher_blocks(tokens: list[Token]) -> list[Token]:
         elif token.type == f"container_{TEACHER}_close":
             depth -= 1
         elif depth == 0:
-            out.append(token)
+            out.append(_without_calls(token, secret) if secret else token)
     return out
+
+
+def _without_calls(token: Token, labels: set[str]) -> Token:
+    children = token.children or []
+    kept = [c for c in children if not (c.type == "footnote_ref" and c.meta.get("label") in labels)]
+    if len(kept) == len(children):
+        return token
+    return token.copy(children=kept)
 
 
 def has_raw_html(tokens: list[Token]) -> bool:

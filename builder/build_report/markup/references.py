@@ -75,8 +75,8 @@ def css_references(root: Path, first: str) -> list[Reference]:
             continue
         seen.add(href)
         path = root / href
-        if not path.is_file() or not href.endswith(".css"):
-            continue
+        if not href.endswith(".css") or not inside_project(root, path) or not path.is_file():
+            continue  # what is outside is refused by whoever loads it, and never read here
         text = path.read_text("utf-8", errors="replace")
         for match in CSS_REF.finditer(text):
             ref = match.group(1) or match.group(2)
@@ -85,6 +85,12 @@ def css_references(root: Path, first: str) -> list[Reference]:
             if not urlsplit(ref).scheme:
                 queue.append(css_target(out[-1]))
     return out
+
+
+def inside_project(root: Path, path: Path) -> bool:
+    """Whether `path`, links and `..` followed, is a file of the project (not under .git)."""
+    base, real = root.resolve(), path.resolve()
+    return base in real.parents and ".git" not in real.relative_to(base).parts
 
 
 def css_target(ref: Reference) -> str:

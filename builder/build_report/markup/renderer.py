@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -17,7 +18,7 @@ from build_report.markup.parser import (
     has_raw_html,
     parser,
 )
-from build_report.markup.resolver import ChapterLinks
+from build_report.markup.resolver import WEB, ChapterLinks
 from build_report.markup.sanitize import sanitize
 
 PRINT = "print"
@@ -29,9 +30,22 @@ def markdown() -> MarkdownIt:
     """The dialect's parser with our render rules added (footnotes, teacher blocks)."""
     md = parser()
     md.add_render_rule("footnote_ref", _footnote_ref)
+    md.add_render_rule("list_item_open", _list_item_open)
     md.add_render_rule(f"container_{TEACHER}_open", _teacher_open)
     md.add_render_rule(f"container_{TEACHER}_close", _teacher_close)
     return md
+
+
+def _list_item_open(self, tokens, idx, options, env) -> str:
+    """A task list item (`- [x] done`) gets a box drawn by the stylesheet, not a form
+    control: it prints the same in every output, and needs no glyph from any font."""
+    token = tokens[idx]
+    html = self.renderToken(tokens, idx, options, env)
+    if "checked" not in token.meta:
+        return html
+    done = bool(token.meta["checked"])
+    state = ("task-box task-done", "done") if done else ("task-box", "not done")
+    return html + f'<span class="{state[0]}" role="img" aria-label="{state[1]}"></span> '
 
 
 def _teacher_open(self, tokens, idx, options, env) -> str:
@@ -45,10 +59,10 @@ def _teacher_close(self, tokens, idx, options, env) -> str:
 def _footnote_ref(self, tokens, idx, options, env) -> str:
     ctx = env["_render"]
     ident = tokens[idx].meta["id"]
-    number = ident + 1
+    number = ctx["numbers"][ident]
     slug = ctx["slug"]
     if ctx["target"] == PRINT:
-        inner = re.sub(r"</p>\s*<p>", " ", ctx["notes"].get(ident, ""))
+        inner = re.sub(r"</p>\s*<p>", " ", ctx["notes"].get(number - 1, ""))
         inner = re.sub(r"^<p>|</p>$", "", inner.strip())
         return f'<span class="footnote" id="fn-{slug}-{number}">{inner}</span>'
     sub = tokens[idx].meta.get("subId", 0)
@@ -61,7 +75,19 @@ def _footnote_ref(self, tokens, idx, options, env) -> str:
 
 def inline_html(text: str) -> str:
     """Front matter strings (key points, terms) get the same typography and inline Markdown."""
-    return sanitize(markdown().renderInline(text))
+    return sanitize(markdown().renderInline(text), urls=_front_matter_url)
+
+
+def _front_matter_url(tag: str, attribute: str, value: str) -> str | None:
+    """Front matter belongs to no chapter folder, so only web links and anchors are kept: a
+    relative or `//host` link would become a `file:` link in the PDF, and images go in the
+    chapter text."""
+    parts = urlsplit(value)
+    if tag == "img":
+        return None
+    if parts.scheme in WEB or (not parts.scheme and not parts.netloc and not parts.path):
+        return value
+    return None
 
 
 def chapter_html(
@@ -75,7 +101,6 @@ def chapter_html(
     """
     md = markdown()
     render_env = dict(env)
-    render_env["_render"] = {"target": target, "slug": slug, "notes": {}}
     body = body_tokens(tokens)
     referenced = {
         child.meta["id"]
@@ -83,9 +108,13 @@ def chapter_html(
         for child in token.children or []
         if child.type == "footnote_ref"
     }
+    # Numbered in the order of their calls, counting only the notes still called: a student
+    # edition that dropped a teacher's note shows 1, 2, 3, not a tell-tale gap.
+    numbers = {ident: n for n, ident in enumerate(sorted(referenced), start=1)}
+    render_env["_render"] = {"target": target, "slug": slug, "notes": {}, "numbers": numbers}
     raw = has_raw_html(tokens)
     notes = {
-        i: md.renderer.render(inner, md.options, render_env).strip()
+        numbers[i] - 1: md.renderer.render(inner, md.options, render_env).strip()
         for i, inner in footnote_tokens(tokens, env).items()
         if i in referenced  # a note whose call was in a removed teacher block goes too
     }

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 from build_report.errors import Diagnostic
+from build_report.markup.parser import plain_text
 from build_report.markup.references import Reference, chapter_references, css_references
-from build_report.markup.slugs import slugify
+from build_report.markup.slugs import heading_slug, pandoc_slug, slugify
 from build_report.project.model import Book, Chapter
 
 CHAPTERS_DIR = "chapters"
@@ -31,6 +32,10 @@ class Resolved:
     url: str | None
     level: str = ""
     message: str = ""
+    kind: str = ""  # what findings of the same sort share, for grouped reports
+
+    def diagnostic(self, source: str, line: int | None) -> Diagnostic:
+        return Diagnostic(source, line, None, self.level, self.message, kind=self.kind)
 
 
 def image_path(chapter: Chapter, src: str) -> str:
@@ -42,12 +47,18 @@ def image_path(chapter: Chapter, src: str) -> str:
 def _ids(chapter: Chapter) -> dict[str, str]:
     """Every name a link in this chapter may use -> the id it has in the documents."""
     found: dict[str, str] = {chapter.anchor: chapter.anchor}
+    found[heading_slug(chapter.title) or chapter.anchor] = chapter.anchor  # the title's heading
     prefix = f"{chapter.slug}--"
-    for token in chapter.tokens:
+    tokens = chapter.tokens
+    for i, token in enumerate(tokens):
         ident = token.attrGet("id")
         if token.type == "heading_open" and ident:
             found.setdefault(str(ident).removeprefix(prefix), str(ident))
             found[str(ident)] = str(ident)
+            text = plain_text(tokens[i + 1])  # the names other tools give it, as aliases
+            for alias in (pandoc_slug(text), slugify(text, "")):
+                if alias:
+                    found.setdefault(alias, str(ident))
         elif ident:
             found.setdefault(str(ident), str(ident))
     for ident in chapter.env.get("footnotes", {}).get("list", {}):
@@ -74,7 +85,7 @@ class Resolver:
 
     def _anchor(self, chapter: Chapter, name: str) -> str | None:
         ids = self.ids.get(chapter.slug) or _ids(chapter)
-        return ids.get(name) or ids.get(slugify(name, "section"))
+        return ids.get(name) or ids.get(heading_slug(name)) or ids.get(slugify(name, "section"))
 
     def _to(self, chapter: Chapter, ident: str, here: Chapter) -> str:
         if self.files is None or chapter.slug == here.slug:
@@ -86,13 +97,21 @@ class Resolver:
         if not href or parts.scheme in WEB or href.startswith("data:"):
             return Resolved(href)
         if parts.scheme or parts.netloc:
-            return Resolved(None, "error", f"{href}: the {parts.scheme}: scheme is not allowed")
+            return Resolved(
+                None,
+                "error",
+                f"{href}: the {parts.scheme}: scheme is not allowed",
+                "links with a scheme that is not allowed",
+            )
         path = unquote(parts.path)
         if not path:
             found = self._anchor(here, unquote(parts.fragment))
             if found is None:
                 return Resolved(
-                    None, "warning", f"link to #{parts.fragment}: no such anchor in this chapter"
+                    None,
+                    "warning",
+                    f"link to #{parts.fragment}: no such anchor in this chapter",
+                    "links to anchors that do not exist",
                 )
             return Resolved(self._to(here, found, here))
         name = posixpath.basename(path)
@@ -104,13 +123,21 @@ class Resolver:
                 message = f"link to {href}: no such file"
             else:
                 message = f"link to {href} is not part of the book"
-            return Resolved(None, "warning", f"{message} (its text is kept, without the link)")
+            return Resolved(
+                None,
+                "warning",
+                f"{message} (its text is kept, without the link)",
+                "links to files that are not in the book",
+            )
         if not parts.fragment:
             return Resolved(self._to(other, other.anchor, here))
         found = self._anchor(other, unquote(parts.fragment))
         if found is None:
             return Resolved(
-                None, "warning", f"link to {href}: no anchor #{parts.fragment} in {other.source}"
+                None,
+                "warning",
+                f"link to {href}: no anchor #{parts.fragment} in {other.source}",
+                "links to anchors that do not exist",
             )
         return Resolved(self._to(other, found, here))
 
@@ -155,11 +182,12 @@ class Resolver:
 
 
 def link_warnings(book: Book) -> list[Diagnostic]:
-    """What every build says about the links it drops: the same findings `check` reports.
-    (Images are not here: a missing one stops the build when the engine asks for it.)"""
+    """What every build says about the chapters (what loading them found) and the links it
+    drops: the same findings `check` reports. (Images are not here: a missing one stops the
+    build when the engine asks for it.)"""
     resolver = Resolver(book)
-    return [
-        Diagnostic(chapter.source, ref.line, None, resolved.level, resolved.message)
+    return [*(w for chapter in book.chapters for w in chapter.warnings)] + [
+        resolved.diagnostic(chapter.source, ref.line)
         for chapter in book.chapters
         for ref, resolved in resolver.findings(chapter)
         if ref.kind == "link"

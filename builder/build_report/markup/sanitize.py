@@ -6,6 +6,12 @@ import re
 from collections.abc import Callable
 
 MAX_DEPTH = 100  # nesting of HTML elements in a chapter; deeper trees exhaust the layout engine
+# The most columns or rows a table cell (or <col>) may span. HTML allows colspan up to 1000
+# and rowspan up to 65534; the layout engine allocates every spanned slot, so a
+# colspan="100000000" took gigabytes. No real table needs more than this.
+MAX_SPAN = 1000
+SPANS = {"colspan": 1, "span": 1, "rowspan": 0}  # attribute -> its smallest meaningful value
+LEADING_INTEGER = re.compile(r"\s*\+?(\d+)")
 
 ALLOWED_TAGS = {
     *[
@@ -22,6 +28,7 @@ ALLOWED_TAGS = {
         "colgroup",
         "dd",
         "del",
+        "details",
         "dfn",
         "div",
         "dl",
@@ -57,6 +64,7 @@ ALLOWED_TAGS = {
         "span",
         "strong",
         "sub",
+        "summary",
         "sup",
         "table",
         "tbody",
@@ -73,6 +81,8 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "lang", "title", "dir", "role"},
     "a": {"href"},
+    "details": {"open"},
+    "span": {"aria-label"},
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan", "style"},
     "th": {"colspan", "rowspan", "style", "scope"},
@@ -106,6 +116,17 @@ def balance(html: str) -> str:
     return inner[len("<div>") : -len("</div>")]
 
 
+def capped_span(attribute: str, value: str) -> str | None:
+    """A `colspan`, `rowspan` or `span` as the number the engine will read, at most MAX_SPAN
+    (None drops what is not a number, which the engine would ignore anyway)."""
+    found = LEADING_INTEGER.match(value)
+    if found is None:
+        return None
+    digits = found.group(1).lstrip("0") or "0"
+    number = MAX_SPAN if len(digits) > len(str(MAX_SPAN)) else int(digits)  # no 5000-digit int()
+    return str(min(max(number, SPANS[attribute]), MAX_SPAN))
+
+
 def sanitize(html: str, raw: bool = True, urls: UrlFilter | None = None) -> str:
     """The allowed tags and attributes only; `urls` decides every other `href` and `src`
     (the chapter's resolver: one pass for Markdown links and raw HTML alike).
@@ -118,6 +139,8 @@ def sanitize(html: str, raw: bool = True, urls: UrlFilter | None = None) -> str:
     def only_urls(tag: str, attribute: str, value: str) -> str | None:
         if urls is not None and (tag, attribute) in (("a", "href"), ("img", "src")):
             return urls(tag, attribute, value)
+        if attribute in SPANS:
+            return capped_span(attribute, value)
         return value
 
     return nh3.clean(

@@ -10,3 +10,24 @@ def slugify(text: str, fallback: str = "report") -> str:
     """ASCII, lower-case, hyphen-separated: safe as a file name and an id on every platform."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower() or fallback
+
+
+def heading_slug(text: str) -> str:
+    """A heading's name as GitHub (github-slugger), GitLab and mdBook make it, so contents
+    links written for them work here: lower case, punctuation and symbols dropped, letters
+    of every script kept, each space a hyphen. "What's new?" -> "whats-new"."""
+    kept = (
+        c
+        for c in text.strip().lower()
+        if c in "- " or unicodedata.category(c)[0] in "LMN" or unicodedata.category(c) == "Pc"
+    )
+    return "".join(kept).replace(" ", "-")
+
+
+def pandoc_slug(text: str) -> str:
+    """The id pandoc (and Quarto) give a heading: letters, digits, `_`, `-` and `.` kept,
+    spaces to hyphens, lower case, nothing before the first letter. "Part 2.1" -> "part-2.1".
+    """
+    kept = "".join(c for c in text.lower() if c in "_-. " or unicodedata.category(c)[0] in "LN")
+    kept = re.sub(r"\s+", "-", kept.strip())
+    return re.sub(r"^[^a-z\u00c0-\uffff]+", "", kept)

@@ -16,10 +16,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from build_report import console
 from build_report.errors import BuildError, Diagnostic
 from build_report.pdf.stack import roomy
+from build_report.processes import Deadline
 from build_report.project.config import PAPER_POINTS, Config
 from build_report.project.model import Book
 from build_report.resources import ProjectResources
@@ -88,6 +90,8 @@ class PdfOptions:
     allow_network: bool = False
     jobs: int = 1
     reuse_parts: bool = False  # chapter-parallel builds keep their parts to reuse (cache.py)
+    deadline: Deadline | None = None  # the build's (processes.py); else time_limit from now
+    page_budget: Any = None  # a parallel build's shared count of pages (see _Limits)
 
 
 def check_stylesheet(css: str, root: Path, key: str = "print_css") -> Path:
@@ -104,6 +108,7 @@ def make_fetcher(resources: ProjectResources):
     class ProjectFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
+                resources.read(url)  # an SVG in a data: URL is vetted like a file (svg.py)
                 return super().fetch(url, headers)
             body, mime = resources.read(url)
             return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
@@ -113,35 +118,58 @@ def make_fetcher(resources: ProjectResources):
 
 class _LimitReached(BaseException):
     """Raised from WeasyPrint's progress log to stop a runaway layout (BaseException, so that
-    no `except Exception` inside the engine swallows it)."""
+    no `except Exception` inside the engine swallows it). What none of this can stop (code
+    that catches BaseException) is stopped by the build's watchdog (processes.py)."""
 
 
 class _Limits(logging.Handler):
-    """Watches WeasyPrint's per-page progress: stop past `max_pages` or `seconds`."""
+    """Watches WeasyPrint's per-page progress: stop past `max_pages` or the deadline.
 
-    def __init__(self, max_pages: int, seconds: float) -> None:
+    With a shared `budget` (a parallel build's counter of pages laid out in every process),
+    max_pages holds for the whole book, not for each part.
+    """
+
+    def __init__(self, max_pages: int, deadline: Deadline, budget: Any = None) -> None:
         super().__init__(logging.INFO)
         self.max_pages = max_pages
-        self.deadline = time.monotonic() + seconds
-        self.seconds = seconds
-        self.why = ""
+        self.deadline = deadline
+        self.budget = budget
+        self.pages = 0  # the furthest page of this document (WeasyPrint may lay one out again)
+        self.late = False
 
     def emit(self, record: logging.LogRecord) -> None:
         found = re.search(r"Page (\d+)", record.getMessage())
         if found:
             console.current.page(int(found.group(1)))
-        if found and int(found.group(1)) > self.max_pages:
-            self.why = f"the layout passed {self.max_pages} pages"
-            raise _LimitReached(self.why)
-        if time.monotonic() > self.deadline:
-            self.why = f"the layout took longer than {self.seconds:g} s"
-            raise _LimitReached(self.why)
+            if self._count(int(found.group(1))) > self.max_pages:
+                raise _LimitReached("max_pages")
+        if self.deadline.passed():
+            self.late = True
+            raise _LimitReached("time_limit")
+
+    def _count(self, page: int) -> int:
+        """Pages laid out so far: in this document, or in the whole book with a budget."""
+        new, self.pages = max(page - self.pages, 0), max(page, self.pages)
+        if self.budget is None:
+            return self.pages
+        with self.budget.get_lock():
+            self.budget.value += new
+            return self.budget.value
+
+
+def page_limit(max_pages: int) -> BuildError:
+    """The error of a book that passed max_pages (in one process, or all of them together)."""
+    return BuildError(
+        "report.toml",
+        f"stopped: the layout passed {max_pages} pages",
+        "look for runaway CSS or content, or raise max_pages under [build]",
+    )
 
 
 @contextlib.contextmanager
-def limits(max_pages: int, seconds: float) -> Iterator[_Limits]:
+def limits(max_pages: int, deadline: Deadline, budget: Any = None) -> Iterator[_Limits]:
     logger = logging.getLogger("weasyprint.progress")
-    guard = _Limits(max_pages, seconds)
+    guard = _Limits(max_pages, deadline, budget)
     saved = logger.level, logger.propagate
     logger.addHandler(guard)
     logger.setLevel(logging.INFO)
@@ -201,15 +229,17 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
     resources = ProjectResources(
         layout.root, allow_network=options.allow_network, origins=layout.origins
     )
+    deadline = options.deadline or Deadline(
+        time.monotonic() + settings.time_limit, settings.time_limit
+    )
     try:
-        with captured_weasyprint_logs() as logs, limits(settings.max_pages, settings.time_limit):
+        with (
+            captured_weasyprint_logs() as logs,
+            limits(settings.max_pages, deadline, options.page_budget) as guard,
+        ):
             yield resources, logs
-    except _LimitReached as stop:
-        raise BuildError(
-            "report.toml",
-            f"stopped: {stop}",
-            "look for runaway CSS or content, or raise max_pages / time_limit under [build]",
-        ) from None
+    except _LimitReached:
+        raise (deadline.error() if guard.late else page_limit(settings.max_pages)) from None
     except (RecursionError, MemoryError) as exc:
         kind = "too deeply nested" if isinstance(exc, RecursionError) else "too large"
         raise BuildError(

@@ -31,8 +31,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from build_report import console, files
-from build_report.pdf.adapter import Layout, PdfOptions, Rendered, lay_out, strictly
+from build_report import console
+from build_report.pdf.adapter import Layout, PdfOptions, Rendered, lay_out, page_limit, strictly
 from build_report.pdf.internals import page_numbers
 from build_report.pdf.stitch import stitch
 from build_report.pdf.workers import Workers, assign, footers
@@ -46,8 +46,20 @@ FURNITURE_PAGE = re.compile(r"<[^>]*\bdata-furniture-page\b[^>]*>\s*</div>\s*")
 PART_CHARS = 30_000  # about ten pages: a chapter this long is a part of its own
 
 
+CSS_PLAIN = re.compile(r"[^\\\"'<>&\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ") + '"'
+    """`text` as a quoted CSS string, whatever it holds: every character that could end the
+    string (a quote, a backslash, a newline), end the <style> element (`<`), or that CSS
+    would read otherwise (control characters) is written as a hexadecimal escape, e.g. a
+    newline as `\\a `. The one way a string from the user reaches our CSS."""
+    return '"' + "".join(ch if CSS_PLAIN.match(ch) else _css_escape(ch) for ch in text) + '"'
+
+
+def _css_escape(ch: str) -> str:
+    """A hexadecimal escape; NUL, which CSS turns into U+FFFD anyway, is said so."""
+    return f"\\{ord(ch) or 0xFFFD:x} "
 
 
 def size(chapter) -> int:
@@ -160,9 +172,11 @@ def plan(book: Book, output: Path) -> Plan:
     )
 
 
-def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> Written:
-    """Lay out and write the plan's parts in `jobs` processes, then number their pages once
-    all are counted, lay out the contents, and stitch everything into `output`."""
+def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes, Written]:
+    """Lay out the plan's parts in `jobs` processes, then number their pages once all are
+    counted, lay out the contents, and stitch everything: the bytes of `output`, and what it
+    will be. The book's limits hold for the whole: its pages are counted across processes
+    (max_pages), and every process keeps the build's one deadline (time_limit)."""
     from build_report.pdf.adapter import load_engine
 
     layout = plan.layout
@@ -181,12 +195,17 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> Written:
         f"laying out {len(todo)} of {len(marked)} parts in {len(assignment)} processes"
         + (f" ({len(cached)} unchanged)" if cached else "")
     )
+    reused_pages = sum(r.pages for r in cached.values())
+    if reused_pages > layout.config.build.max_pages:
+        raise page_limit(layout.config.build.max_pages)
     part_options = replace(options, strict=False, jobs=1)  # strict is applied to the whole
-    workers = Workers(assignment, [html for html, _ in marked], layout, part_options)
+    workers = Workers(assignment, [html for html, _ in marked], layout, part_options, reused_pages)
     front_html, front_missing = plan.front
     try:
-        # meanwhile: how long are the cover and contents? (numbers do not change that)
-        front_pages = _dests(lay_out(replace(layout, html=front_html), part_options).data)[0]
+        # meanwhile: how long are the cover and contents? (numbers do not change that; their
+        # pages count towards max_pages with the parts')
+        counted = workers.options
+        front_pages = _dests(lay_out(replace(layout, html=front_html), counted).data)[0]
         laid = workers.laid()  # part -> (the part written, {anchor: page index})
         starts: dict[str, int] = {}
         firsts: dict[int, int] = {}
@@ -245,9 +264,8 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> Written:
             store.put(html, made_footers[i])
     console.current.stage("stitching")
     data = stitch(front.data, [r.data for r in done], starts, overlays)
-    files.write_bytes(output, data)
     inputs = tuple(dict.fromkeys(p for r in [front, *done] for p in r.inputs))
-    return Written(output, total, None, diagnostics, inputs)
+    return data, Written(output, total, None, diagnostics, inputs)
 
 
 def _part_store(config, options: PdfOptions):

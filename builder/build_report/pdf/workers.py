@@ -3,6 +3,7 @@ spawned elsewhere (processes.py), each laying out and writing its parts, then nu
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import click
@@ -35,10 +36,17 @@ def footers(layout: Layout, first: int, total: int, html: str) -> Rendered:
 class Workers:
     """Processes, each laying out and writing its parts (internals.Part) and sending them with
     their anchors, then, once told where each part starts and how long the book is, making
-    the parts' numbered footers, and laying out any other footers it is given."""
+    the parts' numbered footers, and laying out any other footers it is given. They keep the
+    build's deadline and add to one count of pages (`budget`, starting with the reused
+    parts' pages), so the book's limits hold for the whole book, not for each part."""
 
     def __init__(
-        self, assignment: list[list[int]], htmls: list[str], layout: Layout, options: PdfOptions
+        self,
+        assignment: list[list[int]],
+        htmls: list[str],
+        layout: Layout,
+        options: PdfOptions,
+        reused_pages: int = 0,
     ) -> None:
         from build_report.processes import context
 
@@ -46,11 +54,16 @@ class Workers:
         self.pipes = []
         self.processes = []
         self.assignment = assignment
+        # the book's pages, counted by every process (max_pages holds for the whole book)
+        self.budget = ctx.Value("q", reused_pages)
+        self.options = options = replace(options, page_budget=self.budget)
         for parts in assignment:
             mine, theirs = ctx.Pipe()
             mine_html = [(i, htmls[i]) for i in parts]
             process = ctx.Process(
-                target=serve, args=(theirs, mine_html, layout, options), daemon=True
+                target=serve,
+                args=(theirs, mine_html, layout, options, os.getpid()),
+                daemon=True,
             )
             process.start()
             theirs.close()
@@ -60,6 +73,19 @@ class Workers:
     @property
     def count(self) -> int:
         return len(self.pipes)
+
+    def _ready(self, pipes: list) -> list:
+        """The pipes with a message, waiting no later than the build's deadline (then the
+        time_limit error: `close` kills the processes)."""
+        from multiprocessing.connection import wait
+
+        deadline = self.options.deadline
+        if deadline is None:
+            return wait(pipes)
+        ready = wait(pipes, timeout=max(deadline.left(), 0))
+        if not ready and deadline.passed():
+            raise deadline.error()
+        return ready
 
     def _receive(self, pipe):
         try:
@@ -75,13 +101,11 @@ class Workers:
     def laid(self) -> dict[int, tuple[Rendered, dict[str, int]]]:
         """Each part as laid out and written (without page numbers), with its anchors, read
         from whichever process has one ready (a process waits while its pipe is full)."""
-        from multiprocessing.connection import wait
-
         found = {}
         pairs = zip(self.pipes, self.assignment, strict=True)
         waiting = {pipe: len(parts) for pipe, parts in pairs}
         while any(waiting.values()):
-            for pipe in wait([p for p, n in waiting.items() if n]):
+            for pipe in self._ready([p for p, n in waiting.items() if n]):
                 _, i, rendered, anchors = self._receive(pipe)
                 found[i] = (rendered, anchors)
                 waiting[pipe] -= 1
@@ -94,13 +118,11 @@ class Workers:
 
     def results(self) -> tuple[dict[int, bytes], dict[int, Rendered]]:
         """Each laid-out part's footers, and the other footers, as they come."""
-        from multiprocessing.connection import wait
-
         numbered: dict[int, bytes] = {}
         made: dict[int, Rendered] = {}
         open_pipes = list(self.pipes)
         while open_pipes:
-            for pipe in wait(open_pipes):
+            for pipe in self._ready(open_pipes):
                 message = self._receive(pipe)
                 if message[0] == "end":
                     open_pipes.remove(pipe)
@@ -111,18 +133,24 @@ class Workers:
         return numbered, made
 
     def close(self) -> None:
+        """End every process: SIGKILL, as the engine may catch what SIGTERM raises."""
         for process in self.processes:
             if process.is_alive():
-                process.terminate()
+                process.kill()
             process.join()
         for pipe in self.pipes:
             pipe.close()
 
 
-def serve(pipe, parts: list[tuple[int, str]], layout: Layout, options: PdfOptions) -> None:
-    """A layout process (see Workers). Module-level, so a spawned process can find it."""
+def serve(
+    pipe, parts: list[tuple[int, str]], layout: Layout, options: PdfOptions, parent: int
+) -> None:
+    """A layout process (see Workers). Module-level, so a spawned process can find it. It
+    dies with the process that started it, which may be killed at the build's deadline."""
     from build_report.pdf.internals import Part
+    from build_report.processes import die_with_parent
 
+    die_with_parent(parent)
     try:
         held = {}
         for i, html in parts:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from build_report import console, files
+from build_report import console, files, processes
 from build_report.pdf.adapter import Layout, PdfOptions, check_stylesheet, lay_out, strictly
 from build_report.project.model import Book
 from build_report.writers import Options, Written, output_path
@@ -25,6 +25,7 @@ def pdf_options(options: Options) -> PdfOptions:
         allow_network=options.allow_network,
         jobs=options.jobs,
         reuse_parts=not options.no_cache,
+        deadline=processes.clock(),
     )
 
 
@@ -47,7 +48,7 @@ class PdfWriter:
         path = output_path(book, self.kind, options)
         settings = pdf_options(options)
         check_stylesheet(book.config.build.print_css, book.root)
-        files.check_target(path, book.root)
+        files.check_target(path, book.root, force=options.may_replace)
         jobs = parallel_jobs(book, settings, options.emit_html)
         if jobs > 1:
             from build_report.pdf.parallel import plan
@@ -56,11 +57,13 @@ class PdfWriter:
         return PrintJob(path, print_layout(book, settings, options.emit_html), 1, settings)
 
     def write(self, job: PrintJob) -> Written:
-        if job.jobs > 1:
-            from build_report.pdf.parallel import run
-
-            return run(job.work, job.path, job.options, job.jobs)
-        return write_layout(job.work, job.path, job.options)
+        """Lay out in a child process that the build's watchdog kills at its deadline (the
+        engine cannot always be interrupted: processes.py); this process writes the PDF, so a
+        build stopped by its time limit writes nothing."""
+        data, written = processes.in_child(lambda: lay_out_job(job), deadline=job.options.deadline)
+        console.current.stage("writing")
+        files.write_bytes(job.path, data)
+        return written
 
 
 class HandoutWriter(PdfWriter):
@@ -72,7 +75,7 @@ class HandoutWriter(PdfWriter):
         path = output_path(book, self.kind, options)
         settings = pdf_options(options)
         check_stylesheet(book.config.handout.css, book.root, key="css under [handout]")
-        files.check_target(path, book.root)
+        files.check_target(path, book.root, force=options.may_replace)
         return PrintJob(path, handout_layout(book, settings, options.chapters), 1, settings)
 
 
@@ -110,11 +113,18 @@ def print_layout(book: Book, options: PdfOptions, emit_html: Path | None = None)
     return Layout.of(book, html)
 
 
-def write_layout(layout: Layout, output: Path, options: PdfOptions) -> Written:
-    """The engine's part: lay out, write the PDF atomically, say what was written."""
+def lay_out_job(job: PrintJob) -> tuple[bytes, Written]:
+    """The engine's part, in one process or several: the PDF's bytes, and what it will be."""
+    if job.jobs > 1:
+        from build_report.pdf.parallel import run
+
+        return run(job.work, job.path, job.options, job.jobs)
+    return render_layout(job.work, job.path, job.options)
+
+
+def render_layout(layout: Layout, output: Path, options: PdfOptions) -> tuple[bytes, Written]:
+    """Lay out one document: the PDF's bytes, and what `output` will be once written."""
     warnings = strictly(list(layout.warnings), options)  # before the engine: --strict stops
     console.current.stage("laying out")
     done = lay_out(layout, options)
-    console.current.stage("writing")
-    files.write_bytes(output, done.data)
-    return Written(output, done.pages, None, warnings + done.diagnostics, done.inputs)
+    return done.data, Written(output, done.pages, None, warnings + done.diagnostics, done.inputs)

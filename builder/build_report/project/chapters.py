@@ -8,33 +8,42 @@ from pathlib import Path
 
 from build_report import console
 from build_report.errors import BuildError, Diagnostic
-from build_report.markup.parser import parse
+from build_report.markup.parser import parse, plain_text
 from build_report.markup.slugs import slugify
 from build_report.project.clock import build_clock
 from build_report.project.config import Config
-from build_report.project.frontmatter import (
-    aids,
-    check_keys,
-    line_of,
-    parse_front_matter,
-    split_front_matter,
-)
+from build_report.project.frontmatter import aids, check_keys, line_of, read_front
 from build_report.project.model import Book, Chapter
+from build_report.project.text import xml_safe
+from build_report.safe_open import NotInside, read_inside
 
 CHAPTERS_DIR = "chapters"
 MAX_CHAPTER_BYTES = 2 * 1024 * 1024
 
 
-def read_text(path: Path, shown: str, limit: int = MAX_CHAPTER_BYTES) -> str:
-    """UTF-8 only, capped in size; errors name the file and the byte offset."""
-    size = path.stat().st_size
+def read_text(path: Path, shown: str, root: Path, limit: int = MAX_CHAPTER_BYTES) -> str:
+    """UTF-8 only, capped in size; errors name the file and the byte offset.
+
+    The file is checked to be inside `root` and read through the same open (safe_open), so
+    a chapter swapped for a symbolic link during the build cannot bring an outside file in.
+    """
+    base = root.resolve()
+    real = path.resolve()
+    size = real.stat().st_size if real.is_file() else 0
     if size > limit:
         raise BuildError(
             shown,
             f"file is {size} bytes, over the limit of {limit}",
             "split it into smaller chapters",
         )
-    data = path.read_bytes()
+    try:
+        data = read_inside(base, real.relative_to(base), limit)
+    except (NotInside, ValueError, OSError):
+        raise BuildError(
+            shown,
+            "changed or left the project while it was read",
+            "build again once the file stays put inside the project",
+        ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -42,51 +51,53 @@ def read_text(path: Path, shown: str, limit: int = MAX_CHAPTER_BYTES) -> str:
         raise BuildError(
             shown, f"not valid UTF-8 at byte {exc.start}", "save the file as UTF-8", line
         ) from None
-    return text.removeprefix("\ufeff")
+    return xml_safe(text.removeprefix("\ufeff"))
 
 
-def load_chapter(path: Path, number: int, slug: str, shown: str) -> Chapter:
-    text = read_text(path, shown)
-    front, body, body_line = split_front_matter(text)
-    if body_line == -1:
-        raise BuildError(
-            shown,
-            "front matter has no closing '---' line",
-            "end the front matter with a line of three hyphens",
-            1,
-        )
-    meta = parse_front_matter(front, shown) if front is not None else {}
-    check_keys(meta, front or "", shown)
-    title = meta.get("title")
+def load_chapter(path: Path, number: int, slug: str, shown: str, config: Config) -> Chapter:
+    text = read_text(path, shown, config.root)
+    front = read_front(text, shown)
+    warnings = check_keys(front.meta, front.text, shown)
+    tokens, env = parse(front.body, slug, config.report.language)
+    title = front.meta.get("title")
     if title is None:
-        found = re.match(r"\s*#[ \t]+(.+?)[ \t#]*(\r?\n|$)", body)
-        if not found:
-            raise BuildError(
-                shown,
-                "chapter has no title",
-                "add 'title: ...' to its front matter or start it with '# Title'",
-                1,
-            )
-        title, body = found.group(1), body[found.end() :]
+        title, tokens = title_of(tokens, path)
     if not isinstance(title, str) or not title.strip():
         raise BuildError(
             shown,
             "front matter 'title' must be a non-empty string",
             "write title: Your chapter title",
-            line_of(front or "", "title"),
+            line_of(front.text, "title"),
         )
-    fields = aids(meta, front or "", shown)
-    tokens, env = parse(body, slug)
     return Chapter(
         number=number,
         slug=slug,
         title=title.strip(),
         source=shown,
-        body_line=body_line,
+        body_line=front.body_line,
         tokens=tuple(tokens),
         env=env,
-        **fields,
+        warnings=tuple(warnings),
+        **aids(front.meta, front.text, shown),
     )
+
+
+def title_of(tokens: list, path: Path) -> tuple[str, list]:
+    """A chapter without a title in front matter (a README, a page written for another tool)
+    takes its first heading. A level-1 heading that opens the text becomes the title and
+    leaves the body; a later or lower one stays where it is. Without any heading, the file
+    name gives it: `02-getting_started.md` -> "Getting started"."""
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open":
+            text = plain_text(tokens[i + 1]).strip()
+            if not text:
+                continue
+            if i == 0 and token.tag == "h1":
+                return text, tokens[3:]
+            return text, tokens
+    words = re.sub(r"^\d+[-_ .]*", "", path.stem).replace("_", " ").replace("-", " ").strip()
+    words = words or path.stem
+    return xml_safe(words[:1].upper() + words[1:]), tokens
 
 
 def chapter_slug(path: Path) -> str:
@@ -155,7 +166,7 @@ def load_book(config: Config, problems: list[Diagnostic] | None = None) -> Book:
         shown = f"{CHAPTERS_DIR}/{path.name}"
         console.current.stage(f"reading {shown}")
         try:
-            chapters.append(load_chapter(path, number, slug, shown))
+            chapters.append(load_chapter(path, number, slug, shown, config))
         except BuildError as exc:
             if problems is None:
                 raise

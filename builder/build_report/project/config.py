@@ -12,6 +12,7 @@ from typing import Any, get_type_hints
 
 from build_report.errors import BuildError, did_you_mean, key_line
 from build_report.markup.slugs import slugify
+from build_report.project.text import clean_strings
 
 CONFIG_NAME = "report.toml"
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -177,7 +178,7 @@ def load_config(root: Path, paper: str | None = None) -> Config:
             shown, f"not valid UTF-8 at byte {exc.start}", "save the file as UTF-8"
         ) from None
     try:
-        data = tomllib.loads(text)
+        data = clean_strings(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -242,8 +243,28 @@ def load_config(root: Path, paper: str | None = None) -> Config:
                 "fix its value",
                 key_line(text, key, "build"),
             )
+    _inside_project(root, build.screen_css, "screen_css", "build", text, shown)
     build = dataclasses.replace(build, paper=chosen)
     return Config(report=report, build=build, path=path, handout=handout, editions=editions)
+
+
+def _inside_project(root: Path, value: str, key: str, table: str, text: str, shown: str) -> None:
+    """A stylesheet named here is read by `html`, `epub` and `check`, and quoted in their
+    errors: it must lie inside the project once `..` and symbolic links are followed, or a
+    file from elsewhere would be read and echoed. So it is checked here, before any read."""
+    base = root.resolve()
+    try:
+        real = (root / value).resolve()
+        inside = base in real.parents and ".git" not in real.relative_to(base).parts
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte: not a usable path
+        inside = False
+    if not inside:
+        raise BuildError(
+            shown,
+            f"{key} in [{table}] leads outside the project folder",
+            "name a stylesheet inside the project, e.g. styles/screen.css",
+            key_line(text, key, table) or key_line(text, table),
+        )
 
 
 def _editions(data: Any, text: str, shown: str) -> dict[str, Edition]:

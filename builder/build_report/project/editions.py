@@ -30,7 +30,7 @@ def _student(chapter: Chapter) -> Chapter:
         chapter,
         teacher_notes="",
         questions=tuple(Question(q.text) for q in chapter.questions),
-        tokens=tuple(without_teacher_blocks(list(chapter.tokens))),
+        tokens=tuple(without_teacher_blocks(list(chapter.tokens), chapter.env)),
     )
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from build_report.errors import BuildError, did_you_mean, key_line
+from build_report.errors import BuildError, Diagnostic, did_you_mean, key_line
 from build_report.project.model import KeyTerm, Question, TimelineEntry
+from build_report.project.text import clean_strings
 
 FRONT_MATTER_KEYS = (
     "title",
@@ -22,13 +24,27 @@ FRONT_MATTER_KEYS = (
 )
 
 
+MAX_DEPTH = 50  # front matter is a few levels deep; thousands exhaust Python's stack
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one), keys that
+    are not plain values, and deep nesting; dates stay text, as written (an impossible date
+    such as 2017-02-30 is then the author's text, not a crash)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regex) for tag, regex in resolvers if not tag.endswith(":timestamp")]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
     seen: set[Any] = set()
     for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "keys must be plain words, not lists or mappings", key_node.start_mark
+            )
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
@@ -43,13 +59,21 @@ _original_compose = _UniqueKeyLoader.compose_node
 
 def _compose_node(self: _UniqueKeyLoader, parent, index):
     """Refuse YAML aliases outright: front matter never needs them, and they are the way to
-    build expansion bombs."""
+    build expansion bombs. Refuse deep nesting before it exhausts the stack."""
+    event = self.peek_event()
     if self.check_event(yaml.events.AliasEvent):
-        event = self.peek_event()
         raise yaml.composer.ComposerError(
             None, None, "aliases (*name) are not allowed in front matter", event.start_mark
         )
-    return _original_compose(self, parent, index)
+    self._depth = getattr(self, "_depth", 0) + 1
+    try:
+        if self._depth > MAX_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+            )
+        return _original_compose(self, parent, index)
+    finally:
+        self._depth -= 1
 
 
 _UniqueKeyLoader.compose_node = _compose_node
@@ -142,6 +166,15 @@ def parse_front_matter(text: str, shown: str) -> dict[str, Any]:
         raise BuildError(
             shown, f"front matter is not valid YAML: {exc}", "fix the YAML between the --- lines", 2
         ) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # an explicit tag PyYAML cannot build (`!!timestamp 2017-02-30`, `!!int 1e999`)
+        raise BuildError(
+            shown,
+            f"front matter holds a value YAML cannot read ({type(exc).__name__})",
+            "write the value as plain text, without a !!tag",
+            2,
+        ) from None
+    data = clean_strings(data)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -167,15 +200,100 @@ def _text(value: Any, key: str, shown: str, line_of) -> str:
     return value.strip()
 
 
-def check_keys(meta: dict[str, Any], front: str, shown: str) -> None:
+def check_keys(meta: dict[str, Any], front: str, shown: str) -> list[Diagnostic]:
+    """Keys we do not use are warnings, not errors: chapters written for Hugo, Jekyll, pandoc
+    or Obsidian carry author, date, tags, draft, weight... (--strict makes them errors)."""
+    found = []
     for key in meta:
         if key not in FRONT_MATTER_KEYS:
-            raise BuildError(
-                shown,
-                f"unknown front matter key '{key}'",
-                did_you_mean(str(key), FRONT_MATTER_KEYS),
-                line_of(front, str(key)),
+            hint = did_you_mean(str(key), FRONT_MATTER_KEYS)
+            hint = hint if hint.startswith("did you") else "it is ignored"
+            found.append(
+                Diagnostic(
+                    shown,
+                    line_of(front, str(key)),
+                    None,
+                    "warning",
+                    f"front matter key '{key}' is not used by build-report; {hint}",
+                    kind=f"front matter key '{key}' is not used",
+                )
             )
+    return found
+
+
+@dataclass(frozen=True)
+class Front:
+    """A chapter's front matter, whichever syntax it came in, and the body after it."""
+
+    meta: dict[str, Any]
+    text: str  # the front matter as written, for the line of a key
+    body: str
+    body_line: int  # the line of the file where the body starts
+
+
+def read_front(text: str, shown: str) -> Front:
+    """YAML between `---` lines (Jekyll, Hugo, pandoc, Quarto), TOML between `+++` lines
+    (Hugo, Zola), or a pandoc title block (`% Title` lines); none at all is fine too."""
+    if text.startswith("%"):
+        return _pandoc_title_block(text)
+    if re.match(r"\+\+\+[ \t]*\r?\n", text):
+        return _toml_front(text, shown)
+    front, body, body_line = split_front_matter(text)
+    if body_line == -1:
+        raise BuildError(
+            shown,
+            "front matter has no closing '---' line",
+            "end the front matter with a line of three hyphens",
+            1,
+        )
+    meta = parse_front_matter(front, shown) if front is not None else {}
+    return Front(meta, front or "", body, body_line)
+
+
+def _toml_front(text: str, shown: str) -> Front:
+    import tomllib
+
+    lines = text.splitlines(keepends=True)
+    end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "+++"), None)
+    if end is None:
+        raise BuildError(
+            shown,
+            "front matter has no closing '+++' line",
+            "end the TOML front matter with a line of three plus signs",
+            1,
+        )
+    front = "".join(lines[1:end])
+    try:
+        meta = clean_strings(tomllib.loads(front))
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise BuildError(
+            shown,
+            f"front matter is not valid TOML: {message}",
+            "fix the TOML between the +++ lines",
+            int(found.group(1)) + 1 if found else 2,
+        ) from None
+    return Front(meta, front, "".join(lines[end + 1 :]), end + 2)
+
+
+def _pandoc_title_block(text: str) -> Front:
+    """`% Title` (continued on indented lines), then `% Author(s)` and `% Date`, which we
+    do not print per chapter. https://pandoc.org/MANUAL.html#extension-pandoc_title_block"""
+    lines = text.splitlines(keepends=True)
+    fields: list[str] = []
+    end = 0
+    for end, line in enumerate(lines):  # noqa: B007 - `end` is used after the loop
+        if line.startswith("%"):
+            fields.append(line[1:].strip())
+        elif line[:1] in (" ", "\t") and fields and line.strip():
+            fields[-1] += " " + line.strip()
+        else:
+            break
+    else:
+        end = len(lines)
+    meta = {"title": fields[0]} if fields and fields[0] else {}
+    return Front(meta, "", "".join(lines[end:]), end + 1)
 
 
 def line_of(front: str, key: str) -> int:

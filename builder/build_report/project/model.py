@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from build_report.errors import Diagnostic
 from build_report.project.config import DEFAULT_EDITIONS, Config, Edition
 
 
@@ -51,6 +52,7 @@ class Chapter:
     body_line: int = 1
     tokens: tuple[Any, ...] = field(default=(), compare=False, repr=False)
     env: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    warnings: tuple[Diagnostic, ...] = ()  # what loading it found (unused front matter keys)
 
     @property
     def anchor(self) -> str:

@@ -1,0 +1,62 @@
+"""Fenced divs nest the way pandoc and Quarto authors write them, so teacher material stays
+inside its block."""
+
+from __future__ import annotations
+
+from build_report.markup.parser import parse, without_teacher_blocks
+from build_report.markup.renderer import markdown
+
+
+def render(tokens) -> str:
+    md = markdown()
+    env = {"_render": {"target": "epub", "slug": "x", "notes": {}, "numbers": {}}}
+    return md.renderer.render(tokens, md.options, env)
+
+
+NESTED = """\
+Intro.
+
+::: teacher
+Answer part one.
+
+::: {.note #n1}
+Inner note.
+:::
+
+```
+:::
+```
+
+Answer part two, secret.
+:::
+
+Student text.
+"""
+
+
+def test_nested_divs_with_equal_fences_keep_teacher_text_inside() -> None:
+    tokens, env = parse(NESTED, "x")
+    teacher = render(tokens)
+    assert "Answer part two, secret." in teacher and '<div class="note" id="n1">' in teacher
+    student = render(without_teacher_blocks(tokens, env))
+    assert "secret" not in student and "Inner note" not in student and ":::" not in student
+    assert "Student text." in student and "Intro." in student
+
+
+def test_named_and_braced_divs_become_classes() -> None:
+    tokens, _ = parse("::: warning\nCareful.\n:::\n\n:::: {.callout-tip .wide}\nTip.\n::::\n", "x")
+    html = render(tokens)
+    assert '<div class="warning">' in html and '<div class="callout-tip wide">' in html
+
+
+def test_unclosed_teacher_div_runs_to_the_end() -> None:
+    """An unclosed teacher block hides everything after it from students (never the reverse)."""
+    tokens, env = parse("Open.\n\n::: teacher\nSecret answer.\n\nMore secret.\n", "x")
+    student = render(without_teacher_blocks(tokens, env))
+    assert "Open." in student and "ecret" not in student
+
+
+def test_teacher_div_inside_a_list_item_ends_with_the_item() -> None:
+    tokens, env = parse("- item\n\n  ::: teacher\n  hidden\n  :::\n- next\n", "x")
+    student = render(without_teacher_blocks(tokens, env))
+    assert "hidden" not in student and "next" in student

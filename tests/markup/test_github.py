@@ -1,0 +1,89 @@
+"""GitHub Markdown as READMEs write it: task lists, bare links, strikethrough, <details>,
+alerts, and pandoc's sub/superscripts beside them."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pdfplumber
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+from tests.conftest import Project
+
+README = """\
+# Project
+
+- [ ] write the docs
+- [x] ship the code
+
+See https://example.org/docs for more, and ~~old~~ new. Water is H~2~O, area is m^2^.
+
+<details>
+<summary>Build from source</summary>
+
+Run the *installer* first.
+</details>
+
+> [!WARNING]
+> Back up your data.
+"""
+
+
+@pytest.fixture
+def readme(project: Project) -> Project:
+    project.write("chapters/01-first.md", README)
+    return project
+
+
+def test_github_markdown_in_print(readme: Project) -> None:
+    out = readme.root / "a.pdf"
+    result = readme.build("pdf", "-o", out)
+    assert result.exit_code == 0, result.output
+    with pdfplumber.open(out) as pdf:
+        page = next(p for p in pdf.pages if "ship the code" in (p.extract_text() or ""))
+        text = page.extract_text()
+        words = {w["text"]: w for w in page.extract_words()}
+        boxes = [
+            r
+            for r in page.rects + page.curves + page.lines
+            if r["x1"] < words["write"]["x0"] and abs(r["top"] - words["write"]["top"]) < 8
+        ]
+    assert boxes, "the task box is drawn before its text"
+    for expected in ("Build from source", "Run the installer first.", "Back up your data."):
+        assert expected in text, text
+    assert "WARNING" in text.upper() and "[!WARNING]" not in text
+    assert "[ ]" not in text and "[x]" not in text and "~" not in text and "^" not in text
+    uris = [
+        str(a.get_object()["/A"]["/URI"])
+        for p in PdfReader(out).pages
+        for a in p.get("/Annots") or []
+        if "/A" in a.get_object()
+    ]
+    assert "https://example.org/docs" in uris
+
+
+def test_github_markdown_in_the_ebook(readme: Project) -> None:
+    out = readme.root / "b.epub"
+    result = readme.build("epub", "-o", out)
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        name = next(n for n in archive.namelist() if n.endswith("first.xhtml"))
+        root = etree.fromstring(archive.read(name))
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    boxes = root.xpath("//h:li/h:span[contains(@class, 'task-box')]", namespaces=ns)
+    assert [b.get("aria-label") for b in boxes] == ["not done", "done"]
+    assert root.xpath("//h:details/h:summary/text()", namespaces=ns) == ["Build from source"]
+    assert root.xpath("//h:div[contains(@class, 'markdown-alert-warning')]", namespaces=ns)
+    assert root.xpath("//h:a[@href='https://example.org/docs']", namespaces=ns)
+    assert root.xpath("//h:s/text()", namespaces=ns) == ["old"]
+    assert root.xpath("//h:sub/text()", namespaces=ns) == ["2"]
+    assert root.xpath("//h:sup/text()", namespaces=ns) == ["2"]
+
+
+@pytest.mark.slow
+def test_github_markdown_passes_epubcheck(readme: Project) -> None:
+    result = readme.build("epub", "--check", "-o", readme.root / "c.epub")
+    assert result.exit_code == 0, result.output
+    assert "EPUBCheck: no errors or warnings" in result.output
