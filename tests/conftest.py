@@ -42,6 +42,7 @@ def _private_user_folders(tmp_path_factory) -> None:
     home = tmp_path_factory.mktemp("user")
     for name in ("XDG_STATE_HOME", "XDG_CACHE_HOME"):
         os.environ[name] = str(home / name.lower())
+    os.environ["BUILD_REPORT_DEBUG"] = "1"  # a bug is a traceback in tests, never hidden
 
 
 def run(*args: str) -> Result:

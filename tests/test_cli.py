@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from build_report import __version__
 
 from tests.conftest import REPO, Project, assert_clean_error, run
@@ -118,3 +119,21 @@ def test_missing_anchor_is_a_warning_at_the_link(project: Project) -> None:
     assert_clean_error(
         project.build("pdf", "--strict", "--no-cache"), names="chapters/01-first.md:7"
     )
+
+
+def test_a_bug_is_one_line_and_its_traceback_is_behind_verbose(
+    project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last net: an unexpected exception (a bug of ours) still ends in one line."""
+    from build_report.commands import build
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero\nsecond line")
+
+    monkeypatch.setattr(build, "run", broken)
+    monkeypatch.delenv("BUILD_REPORT_DEBUG")
+    result = project.build("html")
+    line = assert_clean_error(result, names="internal error (ZeroDivisionError: division by zero)")
+    assert "please report it" in line and "second line" not in result.output
+    verbose = run("-v", "html", "-C", project.root)
+    assert "Traceback" in verbose.output and verbose.exit_code == 1

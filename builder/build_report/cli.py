@@ -88,7 +88,32 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, stop)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The last net: an exception that is not a user's error is a bug of ours, and still
+    reaches the user as one line (the traceback with -v, or re-raised under
+    BUILD_REPORT_DEBUG=1, which the test suite sets so that no bug hides behind the net)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            import os
+
+            from build_report import console
+            from build_report.errors import InternalError
+
+            if os.environ.get("BUILD_REPORT_DEBUG"):
+                raise
+            if console.current.verbose:
+                import traceback
+
+                traceback.print_exc()
+            raise InternalError(exc) from None
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="build-report")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print each stage of a build with its time.")

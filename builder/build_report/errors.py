@@ -86,6 +86,21 @@ def display_path(path: Path, root: Path) -> str:
         return str(path)
 
 
+class InternalError(click.ClickException):
+    """A bug of ours, not a problem of the project: one line saying so and what to send."""
+
+    exit_code = 1
+
+    def __init__(self, exc: BaseException) -> None:
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        super().__init__(
+            printable(
+                f"internal error ({type(exc).__name__}: {first}); this is a bug in build-report: "
+                "please report it with the output of build-report -v"
+            )
+        )
+
+
 class DiagnosticsError(click.ClickException):
     """A build stopped by findings (EPUBCheck errors, warnings under --strict): print them all,
     compiler-style, then one summary line."""

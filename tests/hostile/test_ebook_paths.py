@@ -246,3 +246,22 @@ def test_screen_css_through_a_link_is_never_read(tmp_path: Path, project: Projec
     result = project.build("epub")
     assert_clean_error(result, names="report.toml")
     assert SECRET not in result.output
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "command"), [("build", "print_css", "pdf"), ("handout", "css", "handout")]
+)
+def test_every_stylesheet_setting_stays_inside(
+    tmp_path: Path, project: Project, table: str, key: str, command: str
+) -> None:
+    outside = tmp_path / "outside.css"
+    outside.write_text(f'@import url("https://{SECRET}.example/x.css");\nbody {{}}\n')
+    toml = f'[report]\ntitle = "T"\nauthor = "A"\n\n[{table}]\n{key} = "../{outside.name}"\n'
+    project.write("report.toml", toml)
+    for run_command in (command, "check"):
+        result = project.build(run_command)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"report.toml:6: {'error: ' if run_command == 'check' else ''}{key}" in (
+            result.output
+        ), result.output
+        assert SECRET not in result.output

@@ -244,13 +244,15 @@ def load_config(root: Path, paper: str | None = None) -> Config:
                 key_line(text, key, "build"),
             )
     _inside_project(root, build.screen_css, "screen_css", "build", text, shown)
+    _inside_project(root, build.print_css, "print_css", "build", text, shown)
+    _inside_project(root, handout.css, "css", "handout", text, shown)
     build = dataclasses.replace(build, paper=chosen)
     return Config(report=report, build=build, path=path, handout=handout, editions=editions)
 
 
 def _inside_project(root: Path, value: str, key: str, table: str, text: str, shown: str) -> None:
-    """A stylesheet named here is read by `html`, `epub` and `check`, and quoted in their
-    errors: it must lie inside the project once `..` and symbolic links are followed, or a
+    """A stylesheet named here is read by every build and by `check`, and quoted in errors:
+    it must lie inside the project once `..` and symbolic links are followed, or a
     file from elsewhere would be read and echoed. So it is checked here, before any read."""
     base = root.resolve()
     try:
