@@ -80,11 +80,14 @@ def test_weasyprint_warnings_are_shown_with_the_stylesheet(project: Project) -> 
     assert not (project.root / "strict.pdf").exists()
 
 
-def test_missing_image_is_an_error_naming_it(project: Project) -> None:
+def test_missing_image_is_a_warning_and_an_error_under_strict(project: Project) -> None:
     project.write("chapters/01-first.md", "---\ntitle: A\n---\n\n![A map](images/map.png)\n")
-    message = assert_clean_error(project.build("pdf"), names="chapters/images/map.png")
-    assert "no such file" in message
+    result = project.build("pdf", "--strict")
+    message = assert_clean_error(result, names="chapters/01-first.md:5")
+    assert "images/map.png not found" in message
     assert project.outputs() == []
+    result = project.build("pdf")
+    assert result.exit_code == 0 and "chapters/01-first.md:5: warning: image" in result.output
 
 
 def test_pdf_does_not_import_weasyprint_for_help() -> None:
@@ -137,3 +140,14 @@ def test_a_bug_is_one_line_and_its_traceback_is_behind_verbose(
     assert "please report it" in line and "second line" not in result.output
     verbose = run("-v", "html", "-C", project.root)
     assert "Traceback" in verbose.output and verbose.exit_code == 1
+
+
+def test_paths_the_system_refuses_are_one_line(project, tmp_path) -> None:
+    """Names too long for the file system, wherever they are met (report.toml's output_dir,
+    init's folder): one line naming the path, not a traceback."""
+    toml = project.root / "report.toml"
+    toml.write_text(toml.read_text() + f'\n[build]\noutput_dir = "{"a" * 300}"\n')
+    line = assert_clean_error(project.build("pdf"), names="aaaa")
+    assert "File name too long" in line
+    line = assert_clean_error(run("init", tmp_path / ("b" * 300)), names="bbbb")
+    assert "File name too long" in line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import click
@@ -98,9 +99,13 @@ class _Main(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except Exception as exc:
-            import os
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            from build_report.errors import path_error
 
+            raise path_error(exc) from None
+        except Exception as exc:
             from build_report import console
             from build_report.errors import InternalError
 

@@ -85,11 +85,12 @@ def grouped(group: list) -> str:
     first, rest = group[0], group[1:]
     if not rest:
         return first.format()
-    places = ", ".join(
-        printable(f"{d.path}:{d.line}" if d.line else d.path) for d in rest[:PLACES_SHOWN]
-    )
-    more = ", ..." if len(rest) > PLACES_SHOWN else ""
-    return f"{first.format()} [and {len(rest)} more like it: {places}{more}; -v lists them all]"
+    where = [f"{d.path}:{d.line}" if d.line else d.path for d in rest]
+    places = [p for p in dict.fromkeys(where) if p != first.path]
+    shown = ", ".join(printable(p) for p in places[:PLACES_SHOWN])
+    shown += ", ..." if len(places) > PLACES_SHOWN else ""
+    listed = f": {shown}" if shown else ""
+    return f"{first.format()} [and {len(rest)} more like it{listed}; -v lists them all]"
 
 
 def done(text: str) -> None:

@@ -86,6 +86,18 @@ def display_path(path: Path, root: Path) -> str:
         return str(path)
 
 
+def path_error(exc: OSError) -> BuildError:
+    """A path the system refused (too long, not writable, not a folder, full disk): the
+    user's to fix, so one line naming it, however deep in the build it was met."""
+    name = str(exc.filename)
+    shown = name if len(name) <= 100 else f"{name[:48]}...{name[-48:]}"
+    return BuildError(
+        shown,
+        exc.strerror or str(exc),
+        "choose another path (shorter, writable, on a disk with space)",
+    )
+
+
 class InternalError(click.ClickException):
     """A bug of ours, not a problem of the project: one line saying so and what to send."""
 
@@ -125,7 +137,12 @@ class DiagnosticsError(click.ClickException):
 
 
 def fail_on(diagnostics: list[Diagnostic], strict: bool, what: str) -> None:
-    """Errors always stop a build; warnings stop it under --strict."""
+    """Errors always stop a build; warnings stop it under --strict. One error alone is the
+    one `Error:` line naming its file; several are listed, then summed up."""
+    errors = [d for d in diagnostics if d.level == "error"]
+    if len(errors) == 1 and not (strict and len(diagnostics) > 1):
+        first = errors[0]
+        raise BuildError(first.path, first.message, "fix it and build again", first.line)
     if any(d.level == "error" or strict for d in diagnostics):
         raise DiagnosticsError(diagnostics, what)
 

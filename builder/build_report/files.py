@@ -87,6 +87,12 @@ def _refuse_foreign(path: Path, target: Path, root: Path, force: bool) -> None:
     if stat.S_ISDIR(mode):
         _refuse_foreign_folder(path, target)
     elif stat.S_ISLNK(mode):
+        if target.suffix.lower() not in OUTPUT_SUFFIXES:
+            raise BuildError(
+                path,
+                "output would replace a symbolic link that build-report did not make",
+                "choose another output path",
+            )
         if not force:
             raise BuildError(
                 path,
@@ -221,19 +227,37 @@ def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
+MAX_SUMS_BYTES = 4 * 1024 * 1024
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading only if it is a regular file itself: never through a
+    symbolic link, never a device or a pipe (a committed `build/SHA256SUMS -> /dev/zero`
+    would read forever, one to /dev/stdin would wait on the keyboard)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path} is not a regular file")
+    return os.fdopen(fd, "rb")
+
+
 def _digest(path: Path) -> str:
     sha = hashlib.sha256()
-    with path.open("rb") as handle:
+    with _open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             sha.update(block)
     return sha.hexdigest()
 
 
 def _sums(folder: Path) -> dict[str, str]:
-    """name -> digest from `folder/SHA256SUMS`; an unreadable or garbled file lists nothing."""
+    """name -> digest from `folder/SHA256SUMS`; an unreadable, garbled, oversized or linked
+    file lists nothing."""
     entries: dict[str, str] = {}
-    with contextlib.suppress(OSError):
-        text = (folder / SUMS).read_text(encoding="utf-8", errors="replace")
+    with contextlib.suppress(OSError), _open_regular(folder / SUMS) as handle:
+        text = handle.read(MAX_SUMS_BYTES + 1).decode("utf-8", errors="replace")
+        if len(text) > MAX_SUMS_BYTES:
+            return {}
         for line in text.splitlines():
             digest, _, name = line.partition("  ")
             if name:

@@ -125,14 +125,19 @@ def _write_long_chapter(project: Project, paragraphs: int) -> None:
 
 
 @pytest.mark.skipif(not processes.can_fork(), reason="the watchdog needs fork")
-@pytest.mark.parametrize("command", ["pdf", "html"])
+@pytest.mark.parametrize("command", ["pdf", "html", "check", "stats"])
 def test_time_limit_holds_while_markdown_is_parsed(project: Project, command: str) -> None:
     # 1.5 MB of Markdown takes several seconds to parse: far past time_limit = 1 s, which
     # used to be watched only during layout (and only between pages).
     project.write("report.toml", LIMITED_TOML.format(setting="time_limit = 1"))
     _write_long_chapter(project, 20_000)
     result = project.build(command)
-    line = assert_clean_error(result, names="report.toml:6:")
+    if command == "check":  # check reports compiler-style
+        assert result.exit_code == 1, result.output
+        line = result.output
+        assert "report.toml:6: error:" in line
+    else:
+        line = assert_clean_error(result, names="report.toml:6:")
     assert "the build took longer than time_limit = 1 s" in line
     assert not [p for p in project.outputs() if p.suffix in (".pdf", ".xhtml", ".html")]
 

@@ -337,3 +337,47 @@ def test_two_html_builds_at_once(project: Project) -> None:
             assert process.returncode == 0 and "Traceback" not in output, output
     assert (project.root / HTML / "index.xhtml").is_file()
     assert not [p for p in (project.root / "build").iterdir() if p.name.startswith(".html")]
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo", "outside"])
+def test_a_linked_sha256sums_is_never_read(project: Project, tmp_path: Path, target: str) -> None:
+    """A committed `build/SHA256SUMS` link to a device, a pipe or an outside file: the build
+    neither reads through it nor hangs; it replaces the link with its own list."""
+    import resource
+
+    build = project.root / "build"
+    build.mkdir()
+    if target == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+        target = str(tmp_path / "fifo")
+    elif target == "outside":
+        (tmp_path / "outside").write_text("0" * 64 + "  ../../secret\n")
+        target = str(tmp_path / "outside")
+    (build / "SHA256SUMS").symlink_to(target)
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "build_report", "html", "-C", str(project.root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit,
+    )
+    assert done.returncode == 0, done.stderr
+    sums = build / "SHA256SUMS"
+    assert not sums.is_symlink() and "html/index.xhtml" in sums.read_text()
+    if target.endswith("outside"):
+        assert (tmp_path / "outside").read_text().startswith("0" * 64)
+
+
+def test_force_never_replaces_a_link_without_an_output_name(project: Project) -> None:
+    """--force may replace a link named like an output (`report.pdf`), never `.profile`."""
+    out = project.root.parent / "out"
+    out.mkdir()
+    (out / "dotfile-target").write_text("precious")
+    (out / ".profile").symlink_to("dotfile-target")
+    result = project.build("pdf", "-o", out / ".profile", "--force")
+    assert_clean_error(result, names=".profile")
+    assert (out / ".profile").is_symlink() and (out / "dotfile-target").read_text() == "precious"

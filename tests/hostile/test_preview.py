@@ -147,3 +147,33 @@ def _until(condition, seconds: float = 20) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def test_files_a_chapter_names_are_served_only_if_a_page_may_load_them(
+    project: Project, serving
+) -> None:
+    """`![x](../.env)` and `<img src="answers/key.md">` make those files part of the page,
+    but the preview serves only styles, fonts and images; and every answer forbids the
+    browser to load anything from elsewhere."""
+    project.write(".env", "SECRET=1\n")
+    project.write("chapters/answers/key.md", "the teacher's answers\n")
+    project.write(
+        "chapters/01-first.md",
+        '---\ntitle: First\n---\n\n![x](../.env) <img src="answers/key.md" alt="k">\n\n'
+        "![remote](https://evil.example/md.png)\n",
+    )
+    preview, port = serving
+    preview.rebuild()
+    host = f"127.0.0.1:{port}"
+    assert get(port, "/.env", host) == 404
+    assert get(port, "/chapters/answers/key.md", host) == 404
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/", headers={"Host": host})
+        response = connection.getresponse()
+        page = response.read().decode()
+        policy = response.getheader("Content-Security-Policy") or ""
+    finally:
+        connection.close()
+    assert "default-src 'self'" in policy and "img-src 'self' data:" in policy
+    assert 'src="https://evil.example' not in page and "image-placeholder" in page

@@ -60,3 +60,26 @@ def test_teacher_div_inside_a_list_item_ends_with_the_item() -> None:
     tokens, env = parse("- item\n\n  ::: teacher\n  hidden\n  :::\n- next\n", "x")
     student = render(without_teacher_blocks(tokens, env))
     assert "hidden" not in student and "next" in student
+
+
+def test_teacher_link_references_stay_with_teachers() -> None:
+    """A link reference defined inside a teacher block gives student text neither its URL nor
+    its title (in a quote too); teacher text inside the block still links."""
+    src = (
+        "Normal [see answer][ans] and [pub][p].\n\n::: teacher\n"
+        '[ans]: https://answers.example/SECRETURL "SECRETTITLE"\n\nTeacher [uses][ans] it.\n'
+        ":::\n\n> ::: teacher\n> [q]: https://x.example/SECRETQUOTE\n> :::\n\n"
+        "Quoted [q][].\n\n[p]: https://public.example\n"
+    )
+    tokens, env = parse(src, "x")
+    student = render(without_teacher_blocks(tokens, env))
+    assert "SECRET" not in student and 'href="https://public.example"' in student
+    teacher = render(tokens)
+    assert 'href="https://answers.example/SECRETURL"' in teacher
+
+
+def test_teacher_blocks_in_any_spelling() -> None:
+    for opening in ("::: Teacher", "::: {.teacher}", "::: {.teacher .wide}", ":::: TEACHER"):
+        tokens, env = parse(f"Open.\n\n{opening}\nhidden text\n:::\n\nAfter.\n", "x")
+        student = render(without_teacher_blocks(tokens, env))
+        assert "hidden" not in student and "After." in student, opening

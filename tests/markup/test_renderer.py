@@ -19,10 +19,10 @@ def chapter(number: int, slug: str, text: str) -> Chapter:
     return Chapter(number, slug, slug.title(), source, tokens=tuple(tokens), env=env)
 
 
-def html(text: str, target: str = PRINT) -> tuple[str, dict]:
+def html(text: str, target: str = PRINT, root: Path = Path("/nonexistent")) -> tuple[str, dict]:
     first = chapter(1, "first", text)
     second = chapter(2, "second", "## Part\n\nText.\n")
-    config = Config(ReportMeta("T", "A"), BuildSettings(), Path("/nonexistent/report.toml"))
+    config = Config(ReportMeta("T", "A"), BuildSettings(), root / "report.toml")
     book = Book(config, (first, second), datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
     files = None if target == PRINT else {"first": "first.xhtml", "second": "second.xhtml"}
     links = Resolver(book, files).chapter(first)
@@ -78,6 +78,16 @@ def test_raw_html_is_sanitized() -> None:
     assert "javascript" not in body and "ok" in body
 
 
-def test_images_resolve_from_the_chapters_folder() -> None:
-    body, _ = html("![alt](img/a.png)")
+def test_images_resolve_from_the_chapters_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the book's root is relative: "." here
+    (tmp_path / "chapters" / "img").mkdir(parents=True)
+    (tmp_path / "chapters" / "img" / "a.png").write_bytes(b"png")
+    body, _ = html("![alt](img/a.png)", root=Path("."))
     assert 'src="chapters/img/a.png"' in body and 'alt="alt"' in body
+
+
+def test_a_missing_image_is_a_placeholder_with_its_description() -> None:
+    body, _ = html('![A chart of *sales*](img/a.png) <img src="gone.png" alt="Gone">')
+    assert "<img" not in body
+    assert body.count('class="image-placeholder"') == 2
+    assert ">A chart of sales</span>" in body and ">Gone</span>" in body

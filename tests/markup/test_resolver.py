@@ -114,11 +114,26 @@ def test_check_and_builds_report_the_same_broken_link(linked: Project) -> None:
     assert strict.exit_code == 1 and "no-such-place" in strict.output
 
 
-def test_a_missing_raw_image_is_an_error_in_check_and_build(linked: Project) -> None:
+def test_a_missing_raw_image_is_a_warning_in_check_and_build(linked: Project) -> None:
+    """As pandoc and Quarto do: a placeholder and a warning naming file:line; an error under
+    --strict."""
     (linked.root / "chapters" / "img" / "dot.png").rename(linked.root / "dot.png")
     checked = run("check", "-C", linked.root)
-    assert checked.exit_code == 1
-    assert "chapters/01-links.md:7: error: image img/dot.png not found" in checked.output
+    assert checked.exit_code == 0
+    assert "chapters/01-links.md:7: warning: image img/dot.png not found" in checked.output
     built = linked.build("pdf", "-o", linked.root / "e.pdf")
-    assert built.exit_code == 1 and "chapters/01-links.md" in built.output
-    assert not (linked.root / "e.pdf").exists()
+    assert built.exit_code == 0 and "chapters/01-links.md:7: warning: image img/dot.png" in (
+        built.output
+    )
+    strict = linked.build("pdf", "--strict", "-o", linked.root / "f.pdf")
+    assert strict.exit_code == 1 and "chapters/01-links.md:7" in strict.output
+    assert not (linked.root / "f.pdf").exists()
+
+
+def test_an_image_through_a_file_url_is_an_error(linked: Project, tmp_path: Path) -> None:
+    (tmp_path / "x.png").write_bytes(b"png")
+    linked.write("chapters/02-more.md", f"---\ntitle: More\n---\n\n![x](file://{tmp_path}/x.png)\n")
+    for command in ("pdf", "html", "epub"):
+        built = linked.build(command, "-o", linked.root / f"out-{command}")
+        assert built.exit_code == 1, built.output
+        assert "chapters/02-more.md:5" in built.output and "scheme is not allowed" in built.output

@@ -147,10 +147,15 @@ def copy_of(book, tmp_path: Path):
 
 def test_errors_in_a_worker_reach_the_user(linked_book, tmp_path: Path) -> None:
     linked_book = copy_of(linked_book, tmp_path)
-    linked_book.write("chapters/04-c.md", "---\ntitle: Broken\n---\n\n![gone](missing.png)\n")
+    linked_book.write(
+        "chapters/loop.svg",
+        '<svg xmlns="http://www.w3.org/2000/svg">'
+        '<image href="loop.svg" width="9" height="9"/></svg>',
+    )
+    linked_book.write("chapters/04-c.md", "---\ntitle: Broken\n---\n\n![loop](loop.svg)\n")
     result = linked_book.build("pdf", "--no-cache", "--jobs", "2", "-o", tmp_path / "x.pdf")
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "chapters/04-c.md" in result.output and "missing.png" in result.output
+    assert "chapters/04-c.md" in result.output and "loop.svg" in result.output
     assert not (tmp_path / "x.pdf").exists()
 
 

@@ -21,10 +21,29 @@ def load_book(config: Config) -> Book:
     return read(config)
 
 
+def read_in_time(config: Config, problems: list | None = None) -> Book:
+    """`load_book` for the commands that only read (check, stats), under the same watchdog
+    as the builds: a chapter that takes too long to parse ends in the time_limit error."""
+    from build_report.processes import in_child, start_clock
+    from build_report.project.chapters import load_book as read
+
+    def work() -> tuple[Book, list]:
+        found: list = []
+        return read(config, problems=found if problems is not None else None), found
+
+    book, found = in_child(work, None, start_clock(config))
+    if problems is not None:
+        problems += found
+    return book
+
+
 def prepare(book: Book, options: Options) -> Book:
-    """The Book this output is made from: its edition, its chapters."""
+    """The Book this output is made from: its edition, its chapters, what it may load."""
+    import dataclasses
+
     from build_report.project.editions import apply_edition, select_chapters
 
+    book = dataclasses.replace(book, allow_network=options.allow_network)
     return select_chapters(apply_edition(book, options.edition), options.chapters)
 
 
@@ -146,7 +165,7 @@ def _stage_emit_html(
         if target is not None:
             check_target(target, root, force=job_options.force)
             real = real_path(target)
-            staged = real.with_name(f".{real.stem}.{secrets.token_hex(6)}.tmp{real.suffix}")
+            staged = real.with_name(f".{real.stem[:64]}.{secrets.token_hex(6)}.tmp{real.suffix}")
             pending.append((staged, target))
             job_options = replace(job_options, emit_html=staged)
         staged_outputs.append((kind, job_options))

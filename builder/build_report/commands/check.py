@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from build_report.commands.build import read_in_time
 from build_report.commands.check_css import check_stylesheet
 from build_report.errors import BuildError, Diagnostic
 from build_report.markup.references import with_lines
 from build_report.markup.resolver import Resolver
-from build_report.project.chapters import load_book
 from build_report.project.config import load_config
 from build_report.project.model import Book, Chapter
 
@@ -26,7 +26,7 @@ def run_check(project: Path) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     try:
         config = load_config(project)
-        book = load_book(config, problems=found)
+        book = read_in_time(config, problems=found)
     except BuildError as exc:
         return [exc.diagnostic()]
     found += check_chapters(book)

@@ -41,6 +41,26 @@ PAGE_BASE = "http://preview.invalid/"  # served paths are resolved as the browse
 CSS_REFS = re.compile(r"""@import\s+["']([^"']+)["']|url\(\s*["']?([^"')]+?)["']?\s*\)""")
 
 
+# What a page may load from the project: styles, fonts, images. A chapter's `![x](../.env)`
+# or `<img src="answers.md">` names a file, but the preview serves it only if it is one of
+# these (the builds would refuse to show it anyway).
+PAGE_MEDIA = {".css", ".ttf", ".otf", ".woff", ".woff2"} | {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+    ".svg",
+    ".avif",
+}
+# The browser loads nothing from elsewhere either: the builds load no network resource
+# without --allow-network, and the preview of a stranger's chapter must not.
+CONTENT_POLICY = (
+    "default-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; connect-src 'self'"
+)
+
+
 def local_host(header: str | None, port: int) -> bool:
     """Whether a request's Host header names this server on the loopback address.
 
@@ -198,8 +218,8 @@ class Preview:
         real = (self.project / relative).resolve()
         with self.lock:
             needed = real in self.needed
-        if not needed:
-            return None
+        if not needed or real.suffix.lower() not in PAGE_MEDIA:
+            return None  # what a chapter points at is served only if a page may load it
         try:
             return ProjectResources(self.project).read(real.as_uri())
         except PermissionError:
@@ -245,6 +265,8 @@ def _handler(preview: Preview):
             self.send_response(code)
             self.send_header("Content-Type", kind)
             self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Security-Policy", CONTENT_POLICY)
+            self.send_header("X-Content-Type-Options", "nosniff")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -73,12 +73,12 @@ def _last_pdf(config) -> Path:
 
 
 def book_stats(project: Path) -> BookStats:
+    from build_report.commands.build import read_in_time
     from build_report.markup.references import chapter_references
-    from build_report.project.chapters import load_book
     from build_report.project.config import load_config
 
     config = load_config(project)
-    book = load_book(config)
+    book = read_in_time(config)
     rows = []
     for chapter in book.chapters:
         words = _plain_words(chapter)

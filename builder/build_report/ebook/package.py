@@ -25,7 +25,7 @@ from build_report.html.documents import chapters_html, has_editorial
 from build_report.html.templates import fill
 from build_report.markup.references import css_references, css_target
 from build_report.markup.renderer import EPUB
-from build_report.markup.resolver import link_warnings
+from build_report.markup.resolver import book_findings
 from build_report.project.model import Book
 from build_report.resources import ProjectResources, svg_references
 
@@ -159,7 +159,7 @@ def build_ebook(book: Book) -> Ebook:
     resources = ProjectResources(book.root)
     files = chapter_files(book)
     chapters = chapters_html(book, EPUB, files)
-    diagnostics: list[Diagnostic] = link_warnings(book)
+    diagnostics: list[Diagnostic] = book_findings(book)
     try:
         styles = _stylesheets(book, resources)
         context = _context(book, chapters, styles[0].href)

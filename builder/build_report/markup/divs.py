@@ -36,6 +36,14 @@ def attributes(text: str) -> list[tuple[str, str]]:
     return ([("class", " ".join(classes))] if classes else []) + found
 
 
+def _is_teacher(name: str | None, braced: str | None) -> bool:
+    """`::: teacher`, `::: Teacher`, `::: {.teacher}`: spelled any way, it is teacher material
+    (mistaking it for a plain div would show it to students)."""
+    classes = [value for key, value in attributes(braced or "") if key == "class"]
+    names = [name or "", *" ".join(classes).split()]
+    return any(n.lower() == "teacher" for n in names)
+
+
 def _line(state: StateBlock, number: int) -> str:
     return state.src[state.bMarks[number] + state.tShift[number] : state.eMarks[number]]
 
@@ -76,9 +84,9 @@ def _div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         return True
     _, braced, name, extra = found.groups()
     close, closed = _closing_line(state, start, end)
-    kind = "container_teacher" if name == "teacher" else "div"
+    kind = "container_teacher" if _is_teacher(name, braced or extra) else "div"
     attrs = attributes(braced or extra or "")
-    if name and name != "teacher":
+    if name and kind == "div":
         attrs = [("class", " ".join(filter(None, [name, dict(attrs).get("class")])))] + [
             a for a in attrs if a[0] != "class"
         ]
@@ -90,7 +98,10 @@ def _div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     token.map = [start, close]
     for key, value in attrs if kind == "div" else []:
         token.attrSet(key, value)
+    teacher = kind == "container_teacher"
+    state.env["teacher_depth"] = state.env.get("teacher_depth", 0) + teacher
     state.md.block.tokenize(state, start + 1, close)
+    state.env["teacher_depth"] -= teacher
     token = state.push(f"{kind}_close", "div", -1)
     token.block, token.markup = True, found.group(1)
     state.parentType, state.lineMax = old_parent, old_max

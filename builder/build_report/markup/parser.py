@@ -22,6 +22,7 @@ def parser() -> MarkdownIt:
     fenced divs, definition lists, and H~2~O / x^2^ (so a single tilde is a subscript, as
     in pandoc, not GitHub's rare single-tilde strikethrough); typographic quotes and dashes.
     How each target renders it is renderer.py's business."""
+    from markdown_it.rules_block import reference
     from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
     from mdit_py_plugins.deflist import deflist_plugin
     from mdit_py_plugins.footnote import footnote_plugin
@@ -39,7 +40,58 @@ def parser() -> MarkdownIt:
     md.use(footnote_plugin).use(attrs_plugin).use(attrs_block_plugin).use(deflist_plugin)
     md.use(divs_plugin)
     md.core.ruler.before("footnote_tail", "teacher_footnotes", _teacher_footnotes)
+    md.block.ruler.at("reference", _noting_teacher_references(reference))
+    md.validateLink = _valid_link
+    md.core.ruler.at("inline", _inline)
     return md
+
+
+BAD_PROTOCOLS = re.compile(r"^(vbscript|javascript|data):", re.IGNORECASE)
+GOOD_DATA = re.compile(r"^data:image/(gif|png|jpeg|webp);", re.IGNORECASE)
+
+
+def _valid_link(url: str) -> bool:
+    """markdown-it's check, except that `file:` URLs are parsed as links and images, so the
+    resolver can refuse them with an error naming the chapter (markdown-it would leave the
+    Markdown as text, and the build would pass in silence)."""
+    url = url.strip().lower()
+    return not BAD_PROTOCOLS.match(url) or bool(GOOD_DATA.match(url))
+
+
+def _noting_teacher_references(original):
+    """markdown-it's link reference definitions (`[label]: url`), noting the labels defined
+    inside `::: teacher` blocks: they are global to the chapter once defined."""
+
+    def rule(state, start: int, end: int, silent: bool) -> bool:
+        before = set(state.env.get("references", {}))
+        found = original(state, start, end, silent)
+        if found and not silent and state.env.get("teacher_depth"):
+            added = set(state.env.get("references", {})) - before
+            state.env.setdefault("teacher_references", set()).update(added)
+        return found
+
+    return rule
+
+
+def _inline(state) -> None:
+    """markdown-it's inline rule, except that text outside teacher blocks cannot use a link
+    reference defined inside one: `[answer][key]` in student text would otherwise carry the
+    teacher's URL and title into the student edition."""
+    references = state.env.get("references", {})
+    secret = state.env.get("teacher_references", set())
+    public = {k: v for k, v in references.items() if k not in secret}
+    depth = 0
+    for token in state.tokens:
+        if token.type == f"container_{TEACHER}_open":
+            depth += 1
+        elif token.type == f"container_{TEACHER}_close":
+            depth -= 1
+        elif token.type == "inline":
+            state.env["references"] = references if depth else public
+            if token.children is None:
+                token.children = []
+            state.md.inline.parse(token.content, state.md, state.env, token.children)
+    state.env["references"] = references
 
 
 def _teacher_footnotes(state) -> None:

@@ -3,6 +3,7 @@ page) or EPUB (a document per chapter, notes at its end)."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 from functools import cache
 from typing import Any
@@ -17,6 +18,7 @@ from build_report.markup.parser import (
     footnote_tokens,
     has_raw_html,
     parser,
+    plain_text,
 )
 from build_report.markup.resolver import WEB, ChapterLinks
 from build_report.markup.sanitize import sanitize
@@ -73,6 +75,38 @@ def _footnote_ref(self, tokens, idx, options, env) -> str:
     )
 
 
+def with_placeholders(tokens: list[Token], links: ChapterLinks) -> list[Token]:
+    """Each Markdown image the outputs cannot show (missing, or remote without
+    --allow-network) becomes a visible box holding its description, as pandoc and Quarto
+    do, so the page says what is missing instead of leaving a silent gap. Tokens are shared
+    between outputs, so changed ones are copies."""
+    out = []
+    for token in tokens:
+        children = token.children or []
+        if not any(c.type == "image" for c in children):
+            out.append(token)
+            continue
+        kept = [_placeholder(c) if _missing(c, links) else c for c in children]
+        out.append(token.copy(children=kept))
+    return out
+
+
+def _missing(token: Token, links: ChapterLinks) -> bool:
+    return token.type == "image" and links.image(str(token.attrGet("src") or "")).placeholder
+
+
+def _placeholder(image: Token) -> Token:
+    from markupsafe import escape
+
+    src = str(image.attrGet("src") or "")
+    shown = plain_text(image).strip() or posixpath.basename(urlsplit(src).path) or src
+    html = (
+        f'<span class="image-placeholder" role="img" aria-label="{escape(shown)}" '
+        f'title="{escape(src)}">{escape(shown)}</span>'
+    )
+    return Token("html_inline", "", 0, content=html)
+
+
 def inline_html(text: str) -> str:
     """Front matter strings (key points, terms) get the same typography and inline Markdown."""
     return sanitize(markdown().renderInline(text), urls=_front_matter_url)
@@ -101,7 +135,7 @@ def chapter_html(
     """
     md = markdown()
     render_env = dict(env)
-    body = body_tokens(tokens)
+    body = with_placeholders(body_tokens(tokens), links)
     referenced = {
         child.meta["id"]
         for token in body
@@ -121,7 +155,23 @@ def chapter_html(
     if target == PRINT:
         render_env["_render"]["notes"] = notes
         html = md.renderer.render(body, md.options, render_env)
-        return sanitize(html, raw, links.url), {}
+        return _shown(sanitize(html, raw, links.url)), {}
     html = md.renderer.render(body, md.options, render_env)
-    clean = {i: sanitize(note, raw, links.url) for i, note in notes.items()}
-    return sanitize(html, raw, links.url), clean
+    clean = {i: _shown(sanitize(note, raw, links.url)) for i, note in notes.items()}
+    return _shown(sanitize(html, raw, links.url)), clean
+
+
+IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)([^>]*)>")
+ALT = re.compile(r'\salt="([^"]*)"')
+
+
+def _shown(html: str) -> str:
+    """A raw-HTML `<img>` whose source the resolver dropped (missing, remote) becomes the
+    same placeholder box as a Markdown image (an `<img>` without `src` is invalid XHTML)."""
+
+    def box(found: re.Match) -> str:
+        alt = ALT.search(found.group(1))
+        shown = alt.group(1) if alt and alt.group(1) else "image"
+        return f'<span class="image-placeholder" role="img" aria-label="{shown}">{shown}</span>'
+
+    return IMG_WITHOUT_SRC.sub(box, html)

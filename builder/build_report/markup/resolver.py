@@ -33,6 +33,7 @@ class Resolved:
     level: str = ""
     message: str = ""
     kind: str = ""  # what findings of the same sort share, for grouped reports
+    placeholder: bool = False  # an image the outputs show as a placeholder box
 
     def diagnostic(self, source: str, line: int | None) -> Diagnostic:
         return Diagnostic(source, line, None, self.level, self.message, kind=self.kind)
@@ -77,6 +78,7 @@ class Resolver:
         """`files`: chapter slug -> its document in the EPUB; None for the one print document."""
         self.root = book.root
         self.files = files
+        self.allow_network = book.allow_network
         self.by_name = {posixpath.basename(ch.source): ch for ch in book.chapters}
         self.ids = {ch.slug: _ids(ch) for ch in book.chapters}
 
@@ -142,28 +144,52 @@ class Resolver:
         return Resolved(self._to(other, found, here))
 
     def image(self, here: Chapter, src: str) -> Resolved:
+        """An image the outputs can show, or a placeholder (url None, `placeholder` set) with
+        a warning, as pandoc and Quarto do for a missing or remote one; a source that would
+        read outside the project, or through another scheme, is an error."""
         parts = urlsplit(src)
         if src.startswith("data:"):
             return Resolved(src)
         if parts.scheme in ("http", "https"):
+            if self.allow_network:
+                return Resolved(src)
             return Resolved(
-                src,
-                "error",
-                f"image {src} is on the network, which builds do not load; "
-                "download it into the project",
+                None,
+                "warning",
+                f"image {src} is on the network, which builds do not load without "
+                "--allow-network: a placeholder shows its description",
+                "remote images shown as placeholders",
+                placeholder=True,
             )
         if parts.scheme or parts.netloc:
             return Resolved(
-                None, "error", f"image {src}: the {parts.scheme}: scheme is not allowed"
+                None,
+                "error",
+                f"image {src}: the {parts.scheme or 'file'}: scheme is not allowed; "
+                "use a path inside the project",
+                "images with a scheme that is not allowed",
             )
         if not parts.path:
-            return Resolved(None, "error", "image without a source")
+            return Resolved(
+                None, "warning", "image without a source", "images without a source", True
+            )
         path = image_path(here, src)
         file = (self.root / path).resolve()
         if self.root.resolve() not in file.parents:
-            return Resolved(path, "error", f"image {src} is outside the project")
+            return Resolved(
+                None,
+                "error",
+                f"image {src} is outside the project; copy it into the project",
+                "images outside the project",
+            )
         if not file.is_file():
-            return Resolved(path, "error", f"image {src} not found")
+            return Resolved(
+                None,
+                "warning",
+                f"image {src} not found: a placeholder shows its description",
+                "missing images shown as placeholders",
+                placeholder=True,
+            )
         return Resolved(path)
 
     def findings(self, chapter: Chapter) -> list[tuple[Reference, Resolved]]:
@@ -181,16 +207,15 @@ class Resolver:
         return out
 
 
-def link_warnings(book: Book) -> list[Diagnostic]:
-    """What every build says about the chapters (what loading them found) and the links it
-    drops: the same findings `check` reports. (Images are not here: a missing one stops the
-    build when the engine asks for it.)"""
+def book_findings(book: Book) -> list[Diagnostic]:
+    """What every build says about the chapters (what loading them found), the links it
+    drops and the images it replaces by placeholders or refuses: the findings `check`
+    reports. The builds stop on the errors among them."""
     resolver = Resolver(book)
     return [*(w for chapter in book.chapters for w in chapter.warnings)] + [
         resolved.diagnostic(chapter.source, ref.line)
         for chapter in book.chapters
         for ref, resolved in resolver.findings(chapter)
-        if ref.kind == "link"
     ]
 
 
@@ -200,6 +225,9 @@ class ChapterLinks:
 
     resolver: Resolver
     chapter: Chapter
+
+    def image(self, src: str) -> Resolved:
+        return self.resolver.image(self.chapter, src)
 
     def url(self, tag: str, attribute: str, value: str) -> str | None:
         if tag == "img":

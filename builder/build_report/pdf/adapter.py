@@ -60,8 +60,14 @@ def _diagnostic(message: str, resources: ProjectResources) -> Diagnostic:
             lines = path.read_text("utf-8", errors="replace").splitlines()
             if 0 < line <= len(lines) and key and key in lines[line - 1]:
                 shown = str(path.relative_to(resources.root))
-                return Diagnostic(shown, line, col, level, message)
-    return Diagnostic("weasyprint", None, None, level, message)
+                return Diagnostic(shown, line, col, level, message, kind=_kind(message))
+    return Diagnostic("weasyprint", None, None, level, message, kind=_kind(message))
+
+
+def _kind(message: str) -> str:
+    """What the engine's messages of one sort share, for grouped reports: the message
+    without what it quotes (`"न" (U+0928)`, `font-size: 1e9px`) or counts."""
+    return re.sub(r'"[^"]*"|`[^`]*`|\(U\+[0-9A-F]+\)|\d+', "...", message)
 
 
 @contextlib.contextmanager
@@ -210,10 +216,10 @@ class Layout:
 
     @classmethod
     def of(cls, book: Book, html: str, stylesheet: str = "") -> Layout:
-        from build_report.markup.resolver import link_warnings, origins
+        from build_report.markup.resolver import book_findings, origins
 
         css = stylesheet or book.config.build.print_css
-        return cls(book.config, book.created, html, origins(book, css), tuple(link_warnings(book)))
+        return cls(book.config, book.created, html, origins(book, css), tuple(book_findings(book)))
 
     @property
     def root(self) -> Path:
@@ -264,7 +270,10 @@ def checked(layout: Layout, options: PdfOptions, resources, logs) -> list[Diagno
 
 
 def strictly(diagnostics: list[Diagnostic], options: PdfOptions) -> list[Diagnostic]:
-    """`diagnostics`, unless --strict makes the first of them an error."""
+    """`diagnostics`, unless one is an error, or --strict makes the first warning one."""
+    for first in diagnostics:
+        if first.level == "error":
+            raise BuildError(first.path, first.message, "fix it and build again", first.line)
     if options.strict and diagnostics:
         first = diagnostics[0]
         raise BuildError(

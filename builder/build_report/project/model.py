@@ -66,6 +66,7 @@ class Book:
     chapters: tuple[Chapter, ...]
     created: datetime.datetime
     edition: Edition = DEFAULT_EDITIONS["student"]
+    allow_network: bool = False  # --allow-network: whether remote images are loaded
 
     @property
     def root(self) -> Path:
