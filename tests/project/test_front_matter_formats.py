@@ -7,7 +7,7 @@ from pathlib import Path
 
 from build_report.project.config import load_config
 
-from tests.conftest import Project, assert_clean_error
+from tests.conftest import Project, assert_clean_error, run
 
 
 def load(project: Project):
@@ -81,3 +81,22 @@ def test_unused_keys_from_other_tools_are_warnings(project: Project) -> None:
     assert result.exit_code == 0, result.output
     for key, line in (("author", 3), ("date", 4), ("tags", 5), ("draft", 6)):
         assert f"chapters/01-first.md:{line}: warning: front matter key '{key}'" in result.output
+
+
+def test_check_reports_every_problem_in_one_run(project: Project) -> None:
+    """A chapter whose front matter is broken still has its body checked in the same run."""
+    project.write(
+        "chapters/01-first.md",
+        "---\ntitle: [unclosed\n---\n\n[gone](#nowhere)\n\n[also](missing.md)\n",
+    )
+    project.write("chapters/02-second.md", "---\ntitle: B\nkey_points: one\n---\n\n[x](#no)\n")
+    result = run("-v", "check", "-C", project.root)  # -v: every finding on its own line
+    assert result.exit_code == 1
+    for expected in (
+        "chapters/01-first.md:3: error: front matter is not valid YAML",
+        "chapters/01-first.md:5: warning: link to #nowhere",
+        "chapters/01-first.md:7: warning: link to missing.md",
+        "chapters/02-second.md:3: error: front matter 'key_points' must be a list",
+        "chapters/02-second.md:6: warning: link to #no",
+    ):
+        assert expected in result.output, (expected, result.output)

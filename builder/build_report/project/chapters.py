@@ -54,21 +54,40 @@ def read_text(path: Path, shown: str, root: Path, limit: int = MAX_CHAPTER_BYTES
     return xml_safe(text.removeprefix("\ufeff"))
 
 
-def load_chapter(path: Path, number: int, slug: str, shown: str, config: Config) -> Chapter:
+def load_chapter(
+    path: Path,
+    number: int,
+    slug: str,
+    shown: str,
+    config: Config,
+    problems: list[Diagnostic] | None = None,
+) -> Chapter:
+    """One chapter file -> a Chapter. With `problems` (check), what is wrong in its front
+    matter is reported there and the rest of the chapter is still read, so that one run
+    reports every problem; without it, the first problem stops the build."""
     text = read_text(path, shown, config.root)
-    front = read_front(text, shown)
+    front = read_front(text, shown, problems)
     warnings = check_keys(front.meta, front.text, shown)
     tokens, env = parse(front.body, slug, config.report.language)
     title = front.meta.get("title")
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        _problem(
+            BuildError(
+                shown,
+                "front matter 'title' must be a non-empty string",
+                "write title: Your chapter title",
+                line_of(front.text, "title"),
+            ),
+            problems,
+        )
+        title = None
     if title is None:
         title, tokens = title_of(tokens, path)
-    if not isinstance(title, str) or not title.strip():
-        raise BuildError(
-            shown,
-            "front matter 'title' must be a non-empty string",
-            "write title: Your chapter title",
-            line_of(front.text, "title"),
-        )
+    try:
+        fields = aids(front.meta, front.text, shown)
+    except BuildError as exc:
+        _problem(exc, problems)
+        fields = aids({}, "", shown)
     return Chapter(
         number=number,
         slug=slug,
@@ -78,8 +97,15 @@ def load_chapter(path: Path, number: int, slug: str, shown: str, config: Config)
         tokens=tuple(tokens),
         env=env,
         warnings=tuple(warnings),
-        **aids(front.meta, front.text, shown),
+        **fields,
     )
+
+
+def _problem(error: BuildError, problems: list[Diagnostic] | None) -> None:
+    """Report `error` in check's list, or stop the build with it."""
+    if problems is None:
+        raise error
+    problems.append(error.diagnostic())
 
 
 def title_of(tokens: list, path: Path) -> tuple[str, list]:
@@ -166,7 +192,7 @@ def load_book(config: Config, problems: list[Diagnostic] | None = None) -> Book:
         shown = f"{CHAPTERS_DIR}/{path.name}"
         console.current.stage(f"reading {shown}")
         try:
-            chapters.append(load_chapter(path, number, slug, shown, config))
+            chapters.append(load_chapter(path, number, slug, shown, config, problems))
         except BuildError as exc:
             if problems is None:
                 raise

@@ -231,9 +231,25 @@ class Front:
     body_line: int  # the line of the file where the body starts
 
 
-def read_front(text: str, shown: str) -> Front:
+def read_front(text: str, shown: str, problems: list[Diagnostic] | None = None) -> Front:
     """YAML between `---` lines (Jekyll, Hugo, pandoc, Quarto), TOML between `+++` lines
-    (Hugo, Zola), or a pandoc title block (`% Title` lines); none at all is fine too."""
+    (Hugo, Zola), or a pandoc title block (`% Title` lines); none at all is fine too.
+
+    With `problems` (check), front matter that cannot be read is reported there and the
+    body is still returned, so that one run reports every problem of the chapter."""
+    if problems is None:
+        return _read_front(text, shown)
+    try:
+        return _read_front(text, shown)
+    except BuildError as exc:
+        problems.append(exc.diagnostic())
+        front, body, body_line = split_front_matter(text)
+        if body_line == -1 or text.startswith("+++"):
+            raise
+        return Front({}, front or "", body, body_line)
+
+
+def _read_front(text: str, shown: str) -> Front:
     if text.startswith("%"):
         return _pandoc_title_block(text)
     if re.match(r"\+\+\+[ \t]*\r?\n", text):
