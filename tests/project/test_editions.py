@@ -98,16 +98,21 @@ def test_student_builds_contain_no_teacher_material(lesson: Project) -> None:
 
 def test_student_notes_are_numbered_without_gaps() -> None:
     """A note dropped with teacher material leaves no gap: the student's first note is 1."""
+    import datetime
+
     from build_report.markup.parser import parse, without_teacher_blocks
     from build_report.markup.renderer import EPUB, chapter_html
-
-    class Links:
-        def url(self, *args):
-            return args[-1]
+    from build_report.markup.resolver import Resolver
+    from build_report.project.config import BuildSettings, Config, ReportMeta
+    from build_report.project.model import Book, Chapter
 
     tokens, env = parse(CHAPTER.split("---", 2)[2], "first")
+    first = Chapter(1, "first", "Lesson", "chapters/01-first.md", tokens=tuple(tokens), env=env)
+    config = Config(ReportMeta("T", "A"), BuildSettings(), Path("/nonexistent/report.toml"))
+    book = Book(config, (first,), datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+    links = Resolver(book, {"first": "first.xhtml"}).chapter(first)
     student = without_teacher_blocks(tokens, env)
-    body, notes = chapter_html(student, env, target=EPUB, slug="first", links=Links())
+    body, notes = chapter_html(student, env, target=EPUB, slug="first", links=links)
     assert list(notes) == [0] and "Visible note golf" in notes[0]
     assert 'href="#fn-first-1">1</a>' in body and "fn-first-2" not in body
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from markdown_it.token import Token
+
 from build_report.commands.build import read_in_time
 from build_report.commands.check_css import check_stylesheet
 from build_report.errors import BuildError, Diagnostic
+from build_report.markup.parser import heading_text
 from build_report.markup.references import with_lines
 from build_report.markup.resolver import Resolver
+from build_report.markup.tables import table_findings
 from build_report.project.config import load_config
 from build_report.project.model import Book, Chapter
 
@@ -47,7 +51,7 @@ def check_chapters(book: Book) -> list[Diagnostic]:
         found += _duplicate_ids(chapter)
         for ref, resolved in resolver.findings(chapter):
             found.append(resolved.diagnostic(chapter.source, ref.line))
-    return found
+    return found + table_findings(book)
 
 
 def _diag(chapter: Chapter, line: int | None, level: str, message: str) -> Diagnostic:
@@ -57,11 +61,12 @@ def _diag(chapter: Chapter, line: int | None, level: str, message: str) -> Diagn
 def _headings(chapter: Chapter) -> list[Diagnostic]:
     found = []
     previous = 1  # the chapter title is the level-1 heading
-    for token in chapter.tokens:
+    for i, token in enumerate(chapter.tokens):
         if token.type != "heading_open":
             continue
         level = int(token.tag[1])
         line = chapter.body_line + token.map[0] if token.map else None
+        found += _empty_heading(chapter, chapter.tokens[i + 1], line)
         if level == 1:
             found.append(
                 _diag(
@@ -83,6 +88,14 @@ def _headings(chapter: Chapter) -> list[Diagnostic]:
                 _diag(chapter, line, "warning", f"image {token.attrGet('src')} has no alt text")
             )
     return found
+
+
+def _empty_heading(chapter: Chapter, inline: Token, line: int | None) -> list[Diagnostic]:
+    """A heading with no words gets no contents, nav or bookmark entry (see headings())."""
+    if heading_text(inline):
+        return []
+    message = "empty heading: it is left out of the contents; give it words or remove it"
+    return [Diagnostic(chapter.source, line, None, "warning", message, kind="empty heading")]
 
 
 def _footnotes(chapter: Chapter) -> list[Diagnostic]:

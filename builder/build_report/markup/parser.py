@@ -166,12 +166,30 @@ def _heading_attributes(heading: Token, inline: Token) -> None:
 
 
 def headings(tokens: list[Token], level: int = 2) -> list[tuple[str, str]]:
-    """(id, plain text) of the chapter's headings at one level, for tables of contents."""
+    """(id, shown text) of the chapter's headings at one level, for tables of contents.
+
+    A heading with nothing to show (`## ` alone, or only `<a id="x"></a>`, kept in READMEs
+    as a link target) is left out: a contents entry without text is invalid in the EPUB
+    nav (EPUBCheck RSC-005) and useless anywhere. `check` warns about it."""
     found = []
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == f"h{level}":
-            found.append((str(token.attrGet("id")), plain_text(tokens[i + 1]).strip()))
+            shown = heading_text(tokens[i + 1])
+            if shown:
+                found.append((str(token.attrGet("id")), shown))
     return found
+
+
+def heading_text(inline: Token) -> str:
+    """A heading's words as a contents entry shows them: its text and code, and the
+    description of an image standing in for words (`## ![Logo](logo.png)`)."""
+    parts = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "image":
+            parts.append(plain_text(child))
+    return " ".join("".join(parts).split())
 
 
 def body_tokens(tokens: list[Token]) -> list[Token]:

@@ -22,6 +22,7 @@ from build_report.markup.parser import (
 )
 from build_report.markup.resolver import WEB, ChapterLinks
 from build_report.markup.sanitize import sanitize
+from build_report.markup.tables import Fitter, with_fits
 
 PRINT = "print"
 EPUB = "epub"
@@ -35,6 +36,8 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("list_item_open", _list_item_open)
     md.add_render_rule(f"container_{TEACHER}_open", _teacher_open)
     md.add_render_rule(f"container_{TEACHER}_close", _teacher_close)
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
     return md
 
 
@@ -50,6 +53,18 @@ def _list_item_open(self, tokens, idx, options, env) -> str:
     return html + f'<span class="{state[0]}" role="img" aria-label="{state[1]}"></span> '
 
 
+def _table_open(self, tokens, idx, options, env) -> str:
+    """Every table sits in a wrapper: it scrolls sideways on screens, and in print it carries
+    the table's fit (smaller type, a landscape page), decided by markup/tables.py."""
+    fit = tokens[idx].meta.get("fit")
+    classes = fit.classes if fit else "table-wrap"
+    return f'<div class="{classes}">\n' + self.renderToken(tokens, idx, options, env)
+
+
+def _table_close(self, tokens, idx, options, env) -> str:
+    return self.renderToken(tokens, idx, options, env) + "</div>\n"
+
+
 def _teacher_open(self, tokens, idx, options, env) -> str:
     return '<div class="teacher-only"><p class="teacher-label">For teachers</p>\n'
 
@@ -63,16 +78,101 @@ def _footnote_ref(self, tokens, idx, options, env) -> str:
     ident = tokens[idx].meta["id"]
     number = ctx["numbers"][ident]
     slug = ctx["slug"]
-    if ctx["target"] == PRINT:
-        inner = re.sub(r"</p>\s*<p>", " ", ctx["notes"].get(number - 1, ""))
-        inner = re.sub(r"^<p>|</p>$", "", inner.strip())
-        return f'<span class="footnote" id="fn-{slug}-{number}">{inner}</span>'
     sub = tokens[idx].meta.get("subId", 0)
+    if ctx["target"] == PRINT:
+        inner = print_note(ctx["notes"].get(number - 1, ""))
+        note_id = f"fn-{slug}-{number}" + (f"-{sub}" if sub else "")  # a note called twice
+        return f'<span class="footnote" id="{note_id}">{inner}</span>'
     ref_id = f"fnref-{slug}-{number}" + (f"-{sub}" if sub else "")
     return (
         f'<sup><a class="noteref" role="doc-noteref" id="{ref_id}" '
         f'href="#fn-{slug}-{number}">{number}</a></sup>'
     )
+
+
+# Block elements a note may hold. In print a note is a `float: footnote` span inside the
+# paragraph of its call, and a block element there would end that paragraph (an HTML parser
+# closes an open <p> at a <div>, <ul> or <pre>): the note's second paragraph and its code
+# used to land in the body text. So each becomes a span with a class, drawn as a block by
+# the stylesheet (`.footnote-block`).
+NOTE_BLOCKS = {
+    *("p", "div", "section", "aside", "blockquote", "pre", "figure", "figcaption", "hr"),
+    *("ul", "ol", "li", "dl", "dt", "dd", "details", "summary"),
+    *("h1", "h2", "h3", "h4", "h5", "h6"),
+    *("table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td"),
+}
+COLLAPSIBLE = re.compile(r"[ \t\n\r\f]+")
+
+
+def print_note(html: str) -> str:
+    """A note's HTML as it goes inside its `float: footnote` span in print.
+
+    Its blocks become spans drawn as blocks (see NOTE_BLOCKS), and its white space is
+    collapsed here, outside code: WeasyPrint (v70) lifts a footnote out of the box tree
+    before it collapses white space, so a note kept every line break of its source.
+    """
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    if not html.strip():
+        return ""
+    holder = lxml_html.fragment_fromstring(html, create_parent="div")
+    if len(holder) == 1 and holder[0].tag == "p" and not (holder.text or "").strip():
+        holder = holder[0]  # one paragraph: the note is its words, with no block around them
+        holder.tail = None
+    for element in list(holder.iter()):
+        if element is not holder and isinstance(element.tag, str):
+            _collapse(element)
+    if holder.tag == "p" and holder.text:
+        holder.text = COLLAPSIBLE.sub(" ", holder.text)
+    for element in list(holder.iter()):
+        if element is not holder and element.tag in NOTE_BLOCKS:
+            _trim_around(element)
+            _as_span(element)
+    holder.text = (holder.text or "").lstrip() or None
+    if len(holder):
+        holder[-1].tail = (holder[-1].tail or "").rstrip() or None
+    else:
+        holder.text = (holder.text or "").rstrip() or None
+    inner = etree.tostring(holder, method="html", encoding="unicode")
+    return inner[inner.index(">") + 1 : inner.rindex("<")]
+
+
+def _in_pre(element) -> bool:
+    return element.tag == "pre" or any(a.tag == "pre" for a in element.iterancestors())
+
+
+def _collapse(element) -> None:
+    """Collapse white space as `white-space: normal` would, leaving code blocks alone."""
+    if element.text and not _in_pre(element):
+        element.text = COLLAPSIBLE.sub(" ", element.text)
+    parent = element.getparent()
+    if element.tail and parent is not None and not _in_pre(parent):
+        element.tail = COLLAPSIBLE.sub(" ", element.tail)
+
+
+def _trim_around(block) -> None:
+    """No space at a block's edges or between blocks: it would start or end a line."""
+    if block.tag != "pre":
+        if block.text:
+            block.text = block.text.lstrip() or None
+        if len(block):
+            block[-1].tail = (block[-1].tail or "").rstrip() or None
+        elif block.text:
+            block.text = block.text.rstrip() or None
+    if block.tail:
+        block.tail = block.tail.lstrip() or None
+    previous, parent = block.getprevious(), block.getparent()
+    if previous is not None and previous.tail:
+        previous.tail = previous.tail.rstrip() or None
+    elif previous is None and parent is not None and parent.text:
+        parent.text = parent.text.rstrip() or None
+
+
+def _as_span(block) -> None:
+    classes = f"footnote-block footnote-{block.tag} {block.get('class') or ''}".strip()
+    block.tag = "span"
+    block.set("class", classes)
 
 
 def with_placeholders(tokens: list[Token], links: ChapterLinks) -> list[Token]:
@@ -136,6 +236,7 @@ def chapter_html(
     md = markdown()
     render_env = dict(env)
     body = with_placeholders(body_tokens(tokens), links)
+    body = with_fits(body, Fitter(links.resolver.root, links.resolver.paper))
     referenced = {
         child.meta["id"]
         for token in body

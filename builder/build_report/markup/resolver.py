@@ -18,6 +18,7 @@ from build_report.errors import Diagnostic
 from build_report.markup.parser import plain_text
 from build_report.markup.references import Reference, chapter_references, css_references
 from build_report.markup.slugs import heading_slug, pandoc_slug, slugify
+from build_report.markup.tables import table_findings
 from build_report.project.model import Book, Chapter
 
 CHAPTERS_DIR = "chapters"
@@ -79,6 +80,7 @@ class Resolver:
         self.root = book.root
         self.files = files
         self.allow_network = book.allow_network
+        self.paper = book.config.build.paper  # for the tables' fit (markup/tables.py)
         self.by_name = {posixpath.basename(ch.source): ch for ch in book.chapters}
         self.ids = {ch.slug: _ids(ch) for ch in book.chapters}
 
@@ -209,14 +211,16 @@ class Resolver:
 
 def book_findings(book: Book) -> list[Diagnostic]:
     """What every build says about the chapters (what loading them found), the links it
-    drops and the images it replaces by placeholders or refuses: the findings `check`
-    reports. The builds stop on the errors among them."""
+    drops, the images it replaces by placeholders or refuses, and the tables it prints
+    smaller or turned: the findings `check` reports. The builds stop on the errors among them."""
     resolver = Resolver(book)
-    return [*(w for chapter in book.chapters for w in chapter.warnings)] + [
+    links = [
         resolved.diagnostic(chapter.source, ref.line)
         for chapter in book.chapters
         for ref, resolved in resolver.findings(chapter)
     ]
+    loading = [w for chapter in book.chapters for w in chapter.warnings]
+    return loading + links + table_findings(book)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
+
 from build_report import console
 from build_report.errors import BuildError, Diagnostic
 from build_report.pdf.stack import roomy
@@ -213,13 +215,15 @@ class Layout:
     html: str
     origins: dict[str, str]
     warnings: tuple[Diagnostic, ...] = ()  # what rendering found (links it dropped)
+    stylesheet: str = ""  # the document's stylesheet, as report.toml names it (for errors)
 
     @classmethod
     def of(cls, book: Book, html: str, stylesheet: str = "") -> Layout:
         from build_report.markup.resolver import book_findings, origins
 
         css = stylesheet or book.config.build.print_css
-        return cls(book.config, book.created, html, origins(book, css), tuple(book_findings(book)))
+        found = tuple(book_findings(book))
+        return cls(book.config, book.created, html, origins(book, css), found, css)
 
     @property
     def root(self) -> Path:
@@ -251,7 +255,74 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
         raise BuildError(
             "chapters", f"the document is {kind} to lay out", "simplify the content or CSS"
         ) from None
+    except Exception as exc:
+        if isinstance(exc, click.ClickException) or not _in_engine(exc):
+            raise
+        raise engine_failure(exc, layout, resources) from None
     resources.raise_first_refusal()
+
+
+# Every package the engine runs on: a crash whose innermost frame is in one of them is the
+# engine's (our own code's bugs keep their traceback).
+ENGINE_PACKAGES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "html5lib")
+ENGINE_PACKAGES += ("fontTools", "pyphen", "PIL", "cffi")
+# A length no document needs: 10,000 of any unit (3.5 m in points; 1e9px made WeasyPrint
+# 70 divide by zero while drawing text).
+ABSURD_LENGTH = re.compile(
+    r"([a-z-]+)\s*:[^;{}]*?(?<![\w.#-])([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)"
+    r"(px|pt|pc|mm|cm|in|q|em|rem|ex|ch|vw|vh|vmin|vmax|%)(?![\w-])",
+    re.IGNORECASE,
+)
+CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def _in_engine(exc: BaseException) -> bool:
+    """Whether `exc` was raised inside the layout engine (or a library under it)."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return False
+    parts = Path(frames[-1].filename).parts
+    return any(name in parts for name in ENGINE_PACKAGES) and "build_report" not in parts
+
+
+def engine_failure(exc: Exception, layout: Layout, resources: ProjectResources) -> BuildError:
+    """One line for a crash inside WeasyPrint: no traceback, the stylesheet named, and the
+    declaration most likely to blame when one holds an absurd length."""
+    what = f"the layout engine failed ({type(exc).__name__})"
+    todo = (
+        "look for extreme values (a huge font-size, width, margin or line-height) in the "
+        "stylesheets; if there are none, please report it with the output of build-report -v"
+    )
+    culprit = _absurd_declaration(resources)
+    if culprit is not None:
+        path, line, declaration = culprit
+        return BuildError(path, f"{what}, probably on `{declaration}`", todo, line)
+    return BuildError(layout.stylesheet or layout.config.build.print_css, what, todo)
+
+
+def _absurd_declaration(resources: ProjectResources) -> tuple[str, int, str] | None:
+    """(file, line, declaration) of the first length of 10,000 or more of any unit in the
+    stylesheets the engine was served, comments aside."""
+    for path in dict.fromkeys(resources.served):
+        if path.suffix.lower() != ".css":
+            continue
+        try:
+            text = path.read_text("utf-8", errors="replace")
+        except OSError:
+            continue
+        text = CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+        for number, line in enumerate(text.splitlines(), start=1):
+            for found in ABSURD_LENGTH.finditer(line):
+                try:
+                    size = abs(float(found.group(2)))
+                except (ValueError, OverflowError):
+                    continue
+                if size >= 10_000:
+                    shown = str(path.relative_to(resources.root))
+                    return shown, number, found.group().strip()
+    return None
 
 
 def html_document(layout: Layout, resources: ProjectResources):
