@@ -87,3 +87,34 @@ def test_github_markdown_passes_epubcheck(readme: Project) -> None:
     result = readme.build("epub", "--check", "-o", readme.root / "c.epub")
     assert result.exit_code == 0, result.output
     assert "EPUBCheck: no errors or warnings" in result.output
+
+
+def test_emoji_shortcodes_in_the_ebook_and_kept_in_print(project: Project) -> None:
+    project.write("chapters/01-first.md", "# Launch\n\nWe ship :rocket: today, `:rocket:` stays.\n")
+    out = project.root / "e.epub"
+    assert project.build("epub", "-o", out).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        text = archive.read(next(n for n in archive.namelist() if n.endswith("first.xhtml")))
+    assert "We ship 🚀 today" in text.decode() and "<code>:rocket:</code>" in text.decode()
+    pdf = project.root / "p.pdf"
+    assert project.build("pdf", "-o", pdf).exit_code == 0
+    assert "We ship :rocket: today" in " ".join(p.extract_text() for p in PdfReader(pdf).pages)
+
+
+def test_image_size_attributes_size_the_image_in_print(project: Project) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (400, 200), "navy").save(project.root / "chapters" / "box.png")
+    project.write(
+        "chapters/01-first.md",
+        '# Sizes\n\n![half](box.png){width=50%}\n\n<img src="box.png" alt="small" width="80">\n',
+    )
+    out = project.root / "s.pdf"
+    assert project.build("pdf", "-o", out).exit_code == 0
+    with pdfplumber.open(out) as pdf:
+        images = [i for p in pdf.pages for i in p.images]
+        text_width = pdf.pages[-1].width - 2 * 22 * 72 / 25.4
+    widths = sorted(round(i["x1"] - i["x0"]) for i in images)
+    assert len(widths) == 2, widths
+    assert abs(widths[0] - 60) <= 2  # 80 CSS px = 60 pt
+    assert abs(widths[1] - text_width / 2) <= 3, (widths, text_width)

@@ -43,6 +43,7 @@ def parser() -> MarkdownIt:
     md.block.ruler.at("reference", _noting_teacher_references(reference))
     md.validateLink = _valid_link
     md.core.ruler.at("inline", _inline)
+    md.core.ruler.before("inline", "pandoc_sizes", _pandoc_sizes)
     return md
 
 
@@ -71,6 +72,26 @@ def _noting_teacher_references(original):
         return found
 
     return rule
+
+
+IMAGE_ATTRIBUTES = re.compile(r"(\]\([^()\s]*(?:\s+\"[^\"]*\")?\))\{([^{}]*)\}")
+UNQUOTED_SIZE = re.compile(r"\b(width|height)=([0-9.]+%)")
+
+
+def _pandoc_sizes(state) -> None:
+    """`![x](a.png){width=50%}` as pandoc and Quarto write it: the attributes plugin takes
+    only quoted values with `%`, so quote them (never inside code spans)."""
+    for token in state.tokens:
+        if token.type == "inline" and "%" in token.content:
+            parts = re.split(r"(`+.*?`+)", token.content, flags=re.DOTALL)
+            token.content = "".join(
+                part if part.startswith("`") else IMAGE_ATTRIBUTES.sub(_quote_sizes, part)
+                for part in parts
+            )
+
+
+def _quote_sizes(found: re.Match) -> str:
+    return found.group(1) + "{" + UNQUOTED_SIZE.sub(r'\1="\2"', found.group(2)) + "}"
 
 
 def _inline(state) -> None:

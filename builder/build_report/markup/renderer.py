@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from build_report.markup.parser import (
@@ -34,11 +35,25 @@ def markdown() -> MarkdownIt:
     md = parser()
     md.add_render_rule("footnote_ref", _footnote_ref)
     md.add_render_rule("list_item_open", _list_item_open)
+    md.add_render_rule("text", _text)
     md.add_render_rule(f"container_{TEACHER}_open", _teacher_open)
     md.add_render_rule(f"container_{TEACHER}_close", _teacher_close)
     md.add_render_rule("table_open", _table_open)
     md.add_render_rule("table_close", _table_close)
     return md
+
+
+def _text(self, tokens, idx, options, env) -> str:
+    """Text, with GitHub's `:emoji:` shortcodes as emoji in the ebook (e-readers bring
+    emoji fonts). Print keeps the shortcode until the fonts have emoji: a glyph no font has
+    would print as an empty box."""
+    text = tokens[idx].content
+    ctx = env.get("_render") if isinstance(env, dict) else None
+    if ctx and ctx["target"] == EPUB and ":" in text:
+        import emoji
+
+        text = emoji.emojize(text, language="alias")
+    return escapeHtml(text)
 
 
 def _list_item_open(self, tokens, idx, options, env) -> str:

@@ -361,7 +361,9 @@ def lay_out(layout: Layout, options: PdfOptions) -> Rendered:
     extra = {"pdf_variant": options.pdf_variant} if options.pdf_variant else {}
     with engine(layout, options) as (resources, logs):
         page = html_document(layout, resources)
-        document = roomy(lambda: page.render(**extra))
+        # Presentational hints: an image's width/height attributes (`{width=50%}`, raw
+        # `<img width="80">`) size it in print as they do in a browser.
+        document = roomy(lambda: page.render(presentational_hints=True, **extra))
         # PDF/A wants a file identifier; pydyf computes it by serializing every object a
         # second time (about 5% of a build), so plain PDFs go without, as WeasyPrint's do.
         ident = {"pdf_identifier": _identifier(layout)} if options.pdf_variant else {}
