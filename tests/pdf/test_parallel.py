@@ -3,6 +3,7 @@ labels, contents, running heads, "page X of Y" footers and link targets."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,18 @@ def test_linked_book(linked_book, tmp_path: Path) -> None:
     targets = link_targets(PdfReader(parallel))
     assert all(t[2] is not None for t in targets if len(t) == 3)  # every internal link lands
     assert any(len(t) == 3 and t[0] != t[2] for t in targets)  # some cross chapters
+    assert_every_stream_is_indirect(parallel)
+
+
+def assert_every_stream_is_indirect(path: Path) -> None:
+    """A strict reader (pdfminer, under pdfplumber) finds every page: no page's contents hold
+    a stream written inline (streams must be indirect objects; one inline lost all pages
+    after it)."""
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        assert len(pdf.pages) == len(PdfReader(path).pages)
+    assert not re.search(rb"/Contents \[[^\]]*<<", path.read_bytes())
 
 
 @pytest.mark.parametrize("jobs", ["2", "3", "0"])  # 0: auto, one process for a book this short

@@ -83,6 +83,9 @@ def lay_over(writer, overlays) -> None:
         xobjects[NameObject("/BRfooter")] = form.indirect_reference
         resources[NameObject("/XObject")] = xobjects
         page[NameObject("/Resources")] = resources
-        own = page["/Contents"]
+        # raw_get: the reference as stored. page["/Contents"] resolves it, and putting the
+        # resolved stream in the array would write it inline, which no PDF may hold (streams
+        # are indirect objects; strict readers such as pdfminer then lose pages).
+        own = page.raw_get("/Contents")
         own = list(own.get_object()) if isinstance(own.get_object(), ArrayObject) else [own]
         page[NameObject("/Contents")] = ArrayObject([before, *own, after])
