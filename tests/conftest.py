@@ -45,6 +45,20 @@ def _private_user_folders(tmp_path_factory) -> None:
     os.environ["BUILD_REPORT_DEBUG"] = "1"  # a bug is a traceback in tests, never hidden
 
 
+def corpus_folder() -> Path:
+    """The real documents of `../shared/corpus` (beside the project, or beside any folder
+    above it), or the `corpus` folder of BUILD_REPORT_SHARED. Tests read them there and
+    never copy them (their licences differ from ours)."""
+    import os
+
+    if os.environ.get("BUILD_REPORT_SHARED"):
+        return Path(os.environ["BUILD_REPORT_SHARED"]) / "corpus"
+    for folder in REPO.parents:
+        if (folder / "shared" / "corpus").is_dir():
+            return folder / "shared" / "corpus"
+    return REPO.parent / "shared" / "corpus"
+
+
 def run(*args: str) -> Result:
     """Run the CLI in-process, the way a user would from a shell."""
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)

@@ -151,3 +151,16 @@ def test_paths_the_system_refuses_are_one_line(project, tmp_path) -> None:
     assert "File name too long" in line
     line = assert_clean_error(run("init", tmp_path / ("b" * 300)), names="bbbb")
     assert "File name too long" in line
+
+
+def test_a_system_error_without_a_path_is_one_line(project, monkeypatch) -> None:
+    """fork() failing (EAGAIN) carries no file name: still one line, never a traceback."""
+    from build_report.commands import build
+
+    def no_process(*args, **kwargs):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(build, "run", no_process)
+    monkeypatch.delenv("BUILD_REPORT_DEBUG")
+    line = assert_clean_error(project.build("html"), names="internal error (BlockingIOError")
+    assert "Resource temporarily unavailable" in line

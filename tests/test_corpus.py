@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run
+from tests.conftest import corpus_folder, run
 from tests.pdf_checks import notdef_characters, pages_with_ink_in_the_side_margins
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = corpus_folder()
 SOURCES = (
     sorted(p.name for p in CORPUS.iterdir() if (p / "manifest.json").is_file())
     if (CORPUS.is_dir())

@@ -246,6 +246,21 @@ def _cache_folder(folder: Path, *sub: str, create: bool = False) -> Path | None:
     return path
 
 
+def _library_versions() -> str:
+    """The libraries whose upgrade can change an output without touching our code: the
+    Markdown parser and its plugins, the sanitizer, the emoji table, the font reader."""
+    from importlib import metadata
+
+    names = ("markdown-it-py", "mdit-py-plugins", "nh3", "emoji", "fonttools", "pypdf", "pyphen")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} -")
+    return "\n".join(found)
+
+
 @cache
 def tool_fingerprint() -> str:
     """The version plus the bytes of the package itself (an edited template invalidates), and
@@ -256,6 +271,7 @@ def tool_fingerprint() -> str:
     package = Path(__file__).parent
     sha = hashlib.sha256(__version__.encode())
     sha.update(f"weasyprint {engine_version()} pango {pango_version()}".encode())
+    sha.update(_library_versions().encode())
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".jinja") and path.is_file():
             sha.update(path.relative_to(package).as_posix().encode())

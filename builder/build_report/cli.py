@@ -99,13 +99,11 @@ class _Main(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except OSError as exc:
-            if exc.filename is None:
-                raise
-            from build_report.errors import path_error
-
-            raise path_error(exc) from None
         except Exception as exc:
+            if isinstance(exc, OSError) and exc.filename is not None:
+                from build_report.errors import path_error
+
+                raise path_error(exc) from None
             from build_report import console
             from build_report.errors import InternalError
 

@@ -85,7 +85,7 @@ def _refuse_foreign(path: Path, target: Path, root: Path, force: bool) -> None:
             path, f"cannot inspect the output: {exc.strerror}", "choose another path"
         ) from None
     if stat.S_ISDIR(mode):
-        _refuse_foreign_folder(path, target)
+        _refuse_foreign_folder(path, target, root)
     elif stat.S_ISLNK(mode):
         if target.suffix.lower() not in OUTPUT_SUFFIXES:
             raise BuildError(
@@ -119,7 +119,7 @@ def _refuse_foreign(path: Path, target: Path, root: Path, force: bool) -> None:
         )
 
 
-def _refuse_foreign_folder(shown: Path | str, folder: Path) -> None:
+def _refuse_foreign_folder(shown: Path | str, folder: Path, root: Path | None = None) -> None:
     """Only a folder we made (our marker, or every file listed in the SHA256SUMS beside it, as
     folders of earlier versions are) or an empty one may be replaced."""
     if folder.is_symlink() or not folder.is_dir():
@@ -128,7 +128,7 @@ def _refuse_foreign_folder(shown: Path | str, folder: Path) -> None:
         raise BuildError(
             shown, "output would replace a folder that holds a project", "choose another -o"
         )
-    if (folder / MARKER).is_file() or not any(folder.iterdir()) or _listed_folder(folder):
+    if (folder / MARKER).is_file() or not any(folder.iterdir()) or _listed_folder(folder, root):
         return
     raise BuildError(
         shown,
@@ -272,9 +272,13 @@ def _matches(path: Path, digest: str | None) -> bool:
         return False
 
 
-def _listed_folder(folder: Path) -> bool:
+def _listed_folder(folder: Path, root: Path | None = None) -> bool:
     """Every file of `folder` is in the SHA256SUMS beside it, unchanged: a folder output of a
-    version that wrote no marker."""
+    version that wrote no marker. Only a SHA256SUMS inside the project vouches (one elsewhere,
+    say beside ~/docs/photos, may be anyone's)."""
+    parent = folder.resolve().parent
+    if root is None or (parent != root.resolve() and root.resolve() not in parent.parents):
+        return False
     entries = _sums(folder.parent)
     found = [p for p in folder.rglob("*") if not p.is_dir()]
     return bool(found) and all(
@@ -359,7 +363,7 @@ def update_sums(folder: Path, outputs: list[Path]) -> None:
 
 
 @contextlib.contextmanager
-def folder_writer(folder: Path) -> Iterator[Path]:
+def folder_writer(folder: Path, root: Path | None = None) -> Iterator[Path]:
     """Yield an empty staging folder beside `folder`; on success it takes `folder`'s place in
     one step (swap_folder), on failure it vanishes. Every OSError is one line for the user."""
     folder = real_path(folder)
@@ -370,7 +374,7 @@ def folder_writer(folder: Path) -> Iterator[Path]:
             tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent)
         )
         yield staging
-        swap_folder(staging, folder)
+        swap_folder(staging, folder, root)
     except OSError as exc:
         raise BuildError(folder, f"could not write: {exc.strerror or exc}", FULL) from None
     finally:
@@ -378,7 +382,7 @@ def folder_writer(folder: Path) -> Iterator[Path]:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def swap_folder(new: Path, folder: Path) -> None:
+def swap_folder(new: Path, folder: Path, root: Path | None = None) -> None:
     """Put `new` (marked as ours) where `folder` is, which must be ours too.
 
     At every instant one complete folder is in place: on Linux the two are exchanged in one
@@ -395,7 +399,7 @@ def swap_folder(new: Path, folder: Path) -> None:
         if not os.path.lexists(folder):
             os.rename(new, folder)
             return
-        _refuse_foreign_folder(folder, folder)
+        _refuse_foreign_folder(folder, folder, root)
         if _exchange(new, folder):
             return
         shutil.rmtree(old, ignore_errors=True)

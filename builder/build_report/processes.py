@@ -171,7 +171,12 @@ def in_child(
         stream.flush()
     reader, writer = multiprocessing.Pipe(duplex=False)
     parent = os.getpid()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to be had (EAGAIN, ENOMEM): close the pipe, say so
+        reader.close()
+        writer.close()
+        raise
     if pid == 0:  # the child: never returns
         reader.close()
         _child(work, writer, parent)

@@ -37,6 +37,20 @@ def svg_references(data: bytes) -> list[str]:
     return [r for r in refs if not r.startswith("data:")]
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _wraps_private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """An IPv6 address that carries an IPv4 one (mapped, 6to4, Teredo, NAT64, compatible) and
+    so may reach a loopback or private IPv4 host though it counts as global itself."""
+    if address.version != 6:
+        return False
+    inner = [address.ipv4_mapped, address.sixtofour, address.teredo and address.teredo[1]]
+    if address in NAT64 or int(address) >> 32 == 0:  # NAT64, IPv4-compatible ::a.b.c.d
+        inner.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return any(v is not None and not v.is_global for v in inner)
+
+
 @dataclass
 class Refusal:
     url: str
@@ -224,7 +238,7 @@ class ProjectResources:
                 address = ipaddress.ip_address(info[4][0])
             except ValueError:
                 self._refuse(url, f"{parts.hostname} has an address that cannot be checked")
-            if not address.is_global or address.is_multicast:
+            if not address.is_global or address.is_multicast or _wraps_private(address):
                 self._refuse(url, f"{parts.hostname} is a loopback or private address")
         return infos[0][0], infos[0][4]
 

@@ -381,3 +381,20 @@ def test_force_never_replaces_a_link_without_an_output_name(project: Project) ->
     result = project.build("pdf", "-o", out / ".profile", "--force")
     assert_clean_error(result, names=".profile")
     assert (out / ".profile").is_symlink() and (out / "dotfile-target").read_text() == "precious"
+
+
+def test_a_sha256sums_outside_the_project_never_vouches_for_a_folder(
+    project: Project, tmp_path: Path
+) -> None:
+    """`html -o ~/docs/photos`, with a SHA256SUMS beside `photos` listing its files: the folder
+    is the user's (a list outside the project may be anyone's), so it is never replaced."""
+    import hashlib
+
+    docs = tmp_path / "docs"
+    (docs / "photos").mkdir(parents=True)
+    (docs / "photos" / "a.jpg").write_bytes(b"photo")
+    digest = hashlib.sha256(b"photo").hexdigest()
+    (docs / "SHA256SUMS").write_text(f"{digest}  photos/a.jpg\n")
+    result = project.build("html", "-o", docs / "photos")
+    assert_clean_error(result, names="photos")
+    assert (docs / "photos" / "a.jpg").read_bytes() == b"photo"

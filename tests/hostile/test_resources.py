@@ -242,3 +242,16 @@ def test_self_including_svg_is_a_one_line_error_naming_the_chapter(project: Proj
     assert time.monotonic() - start < 60
     line = assert_clean_error(result, names="chapters/01-first.md")
     assert "refers back" in line
+
+
+def test_global_looking_addresses_that_wrap_private_ones_are_refused() -> None:
+    """NAT64, 6to4, IPv4-mapped and -compatible addresses count as global, yet carry a
+    loopback or private IPv4 address: they are refused like it."""
+    import ipaddress
+
+    from build_report.resources import _wraps_private
+
+    for wrapped in ("64:ff9b::7f00:1", "2002:7f00:1::", "::127.0.0.1", "::ffff:10.0.0.1"):
+        assert _wraps_private(ipaddress.ip_address(wrapped)), wrapped
+    for public in ("2606:4700::1111", "64:ff9b::808:808", "93.184.216.34"):
+        assert not _wraps_private(ipaddress.ip_address(public)), public

@@ -83,3 +83,19 @@ def test_teacher_blocks_in_any_spelling() -> None:
         tokens, env = parse(f"Open.\n\n{opening}\nhidden text\n:::\n\nAfter.\n", "x")
         student = render(without_teacher_blocks(tokens, env))
         assert "hidden" not in student and "After." in student, opening
+
+
+def test_a_fence_inside_an_html_block_or_code_is_no_fence() -> None:
+    """A `:::` inside an HTML comment, `<pre>` or fenced code does not close the teacher's
+    block (a line scan counted it, and the rest of the answer reached students)."""
+    for inner in ("<!--\n:::\n-->", "<pre>\n:::\n</pre>", "~~~\n:::\n~~~"):
+        src = f"Open.\n\n::: teacher\nFirst.\n\n{inner}\n\nThe answer is 42.\n:::\n\nAfter.\n"
+        tokens, env = parse(src, "x")
+        student = render(without_teacher_blocks(tokens, env))
+        assert "42" not in student and "After." in student, (inner, student)
+        assert "The answer is 42." in render(tokens), inner
+
+
+def test_a_stray_closing_fence_shows_nothing() -> None:
+    tokens, _ = parse("Text.\n\n:::\n\nMore.\n", "x")
+    assert render(tokens) == "<p>Text.</p>\n<p>More.</p>\n"

@@ -16,13 +16,13 @@ from build_report.markup.parser import parser
 from build_report.markup.tables import STEPS, TABLE_SIZE, Fitter, with_fits
 from lxml import etree
 
-from tests.conftest import REPO, Project, new_project
+from tests.conftest import REPO, Project, corpus_folder, new_project
 from tests.pdf_checks import pages_with_ink_in_the_side_margins
 
 MM = 72 / 25.4
 MARGIN = 22 * MM  # print.css: @page margins, left and right
 XHTML = "{http://www.w3.org/1999/xhtml}"
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = corpus_folder()
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:

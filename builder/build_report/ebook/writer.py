@@ -25,6 +25,7 @@ class EbookJob:
     strict: bool
     check: bool = False
     archive: bytes = b""  # the EPUB's bytes (epub only)
+    root: Path | None = None  # the project (a folder output checks whose folder it replaces)
 
 
 def _ebook(book: Book, options: Options, kind: str) -> tuple[Path, Ebook]:
@@ -44,11 +45,11 @@ class HtmlWriter:
 
     def prepare(self, book: Book, options: Options) -> EbookJob:
         path, ebook = _ebook(book, options, self.kind)
-        return EbookJob(path, ebook, options.strict)
+        return EbookJob(path, ebook, options.strict, root=book.root)
 
     def write(self, job: EbookJob) -> Written:
         folder = job.path
-        with files.folder_writer(folder) as staging:  # OSErrors become one line there
+        with files.folder_writer(folder, job.root) as staging:  # OSErrors become one line there
             for item in job.ebook.items:
                 target = under(staging, item.href)
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,14 @@
 """Fenced divs as pandoc, Quarto and MyST authors write them: `::: name` or `::: {.class #id}`
-opens, a bare `:::` closes, and divs nest however many colons each fence has.
+opens, a bare `:::` closes the innermost open div, and divs nest whatever the number of colons.
 
-markdown-it's container plugin closes a block at the first `:::` it meets, so in
-`::: teacher` ... `::: note` ... `:::` ... `:::` the teacher's last paragraph would fall out of
-the block, into the student edition. Here the closing fence is found by counting the fences
-that open and close in between (fences inside code blocks do not count).
+Each fence line is a token of its own, found by markdown-it's block parser like any block, so a
+`:::` inside fenced code, an HTML comment, `<pre>` or any other block is never a fence. A core
+rule then pairs the fences by nesting, within the block (list item, quote) that holds them: a
+div left open closes where its block ends, or at the end of the chapter.
+
+(markdown-it's container plugin scanned lines itself: it closed `::: teacher` at an inner
+div's `:::`, and a scan that knows code fences still counts a `:::` inside `<!-- -->`; either
+way the rest of the teacher's block fell into the student edition.)
 
 A `teacher` div becomes `container_teacher_open`/`_close` tokens (editions drop them); any
 other div becomes `<div class="...">`.
@@ -16,11 +20,13 @@ import re
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 OPEN = re.compile(r"^(:{3,})[ \t]*(?:\{([^}]*)\}|([\w-]+)(?:[ \t]*\{([^}]*)\})?)[ \t]*:*[ \t]*$")
 CLOSE = re.compile(r"^:{3,}[ \t]*$")
-CODE_FENCE = re.compile(r"^(`{3,}|~{3,})")
 ATTRIBUTE = re.compile(r"""([.#])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
+FENCE = "div_fence"
 
 
 def attributes(text: str) -> list[tuple[str, str]]:
@@ -44,72 +50,86 @@ def _is_teacher(name: str | None, braced: str | None) -> bool:
     return any(n.lower() == "teacher" for n in names)
 
 
-def _line(state: StateBlock, number: int) -> str:
-    return state.src[state.bMarks[number] + state.tShift[number] : state.eMarks[number]]
-
-
-def _closing_line(state: StateBlock, start: int, end: int) -> tuple[int, bool]:
-    """The line of the fence that closes the div opened at `start`, and whether there is one
-    (an unclosed div runs to the end of its parent block)."""
-    depth, fence = 1, ""
-    for number in range(start + 1, end):
-        if state.sCount[number] < state.blkIndent and state.bMarks[number] < state.eMarks[number]:
-            return number, False  # the parent block (a list item, a quote) ended
-        if state.sCount[number] - state.blkIndent >= 4:
-            continue
-        text = _line(state, number)
-        code = CODE_FENCE.match(text)
-        if fence:
-            if code and code.group(1)[0] == fence[0] and len(code.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if code:
-            fence = code.group(1)
-        elif OPEN.match(text):
-            depth += 1
-        elif CLOSE.match(text):
-            depth -= 1
-            if depth == 0:
-                return number, True
-    return end, False
-
-
-def _div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+def _fence(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """One fence line (`::: name`, `::: {attrs}` or a bare `:::`) as a token."""
     if state.sCount[start] - state.blkIndent >= 4:
         return False
-    found = OPEN.match(_line(state, start))
-    if not found:
+    line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    opening, closing = OPEN.match(line), CLOSE.match(line)
+    if not (opening or closing):
         return False
     if silent:
         return True
-    _, braced, name, extra = found.groups()
-    close, closed = _closing_line(state, start, end)
-    kind = "container_teacher" if _is_teacher(name, braced or extra) else "div"
-    attrs = attributes(braced or extra or "")
-    if name and kind == "div":
-        attrs = [("class", " ".join(filter(None, [name, dict(attrs).get("class")])))] + [
-            a for a in attrs if a[0] != "class"
-        ]
-    old_parent, old_max = state.parentType, state.lineMax
-    state.parentType = "div"  # type: ignore[assignment] - markdown-it allows any name
-    state.lineMax = close
-    token = state.push(f"{kind}_open", "div", 1)
-    token.block, token.markup, token.info = True, found.group(1), name or braced or ""
-    token.map = [start, close]
-    for key, value in attrs if kind == "div" else []:
-        token.attrSet(key, value)
-    teacher = kind == "container_teacher"
-    state.env["teacher_depth"] = state.env.get("teacher_depth", 0) + teacher
-    state.md.block.tokenize(state, start + 1, close)
-    state.env["teacher_depth"] -= teacher
-    token = state.push(f"{kind}_close", "div", -1)
-    token.block, token.markup = True, found.group(1)
-    state.parentType, state.lineMax = old_parent, old_max
-    state.line = close + 1 if closed else close
+    token = state.push(FENCE, "div", 0)
+    token.block, token.map = True, [start, start + 1]
+    stack = state.env.setdefault("div_stack", [])
+    if opening:
+        _, braced, name, extra = opening.groups()
+        teacher = _is_teacher(name, braced or extra)
+        token.markup = opening.group(1)
+        token.meta = {
+            "open": True,
+            "name": name,
+            "attrs": braced or extra or "",
+            "teacher": teacher,
+        }
+        stack.append(teacher)
+    else:
+        token.markup = line.strip()
+        token.meta = {"open": False}
+        if stack:
+            stack.pop()
+    state.env["teacher_depth"] = sum(stack)  # read by the noting of link references
+    state.line = start + 1
     return True
+
+
+def _pair(state: StateCore) -> None:
+    """Fence tokens -> div open/close tokens, paired by nesting inside their block."""
+    out: list[Token] = []
+    open_divs: list[Token] = []  # the opening fences not yet closed, innermost last
+    for token in state.tokens:
+        if token.type == FENCE and token.meta["open"]:
+            opened = _opening(token)
+            open_divs.append(opened)
+            out.append(opened)
+            continue
+        if token.type == FENCE:
+            if open_divs and open_divs[-1].level == token.level:
+                out.append(_closing(open_divs.pop()))
+            continue  # a stray `:::` (nothing open in its block) shows nothing
+        while open_divs and token.nesting == -1 and token.level < open_divs[-1].level:
+            out.append(_closing(open_divs.pop()))  # its list item or quote ended first
+        out.append(token)
+    while open_divs:
+        out.append(_closing(open_divs.pop()))
+    state.tokens = out
+    state.env.pop("div_stack", None)
+    state.env.pop("teacher_depth", None)
+
+
+def _opening(fence: Token) -> Token:
+    meta = fence.meta
+    kind = "container_teacher" if meta["teacher"] else "div"
+    token = Token(f"{kind}_open", "div", 1, map=fence.map, level=fence.level, block=True)
+    token.markup, token.info = fence.markup, meta["name"] or meta["attrs"]
+    if kind == "div":
+        found = attributes(meta["attrs"])
+        classes = " ".join(filter(None, [meta["name"], dict(found).get("class")]))
+        for key, value in ([("class", classes)] if classes else []) + [
+            a for a in found if a[0] != "class"
+        ]:
+            token.attrSet(key, value)
+    return token
+
+
+def _closing(opening: Token) -> Token:
+    kind = opening.type.removesuffix("_open")
+    return Token(f"{kind}_close", "div", -1, level=opening.level, block=True)
 
 
 def divs_plugin(md: MarkdownIt) -> None:
     md.block.ruler.before(
-        "fence", "fenced_div", _div, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+        "fence", FENCE, _fence, {"alt": ["paragraph", "reference", "blockquote", "list"]}
     )
+    md.core.ruler.after("block", "pair_divs", _pair)

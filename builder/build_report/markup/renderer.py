@@ -277,8 +277,8 @@ def chapter_html(
     return _shown(sanitize(html, raw, links.url)), clean
 
 
-IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)([^>]*)>")
-ALT = re.compile(r'\salt="([^"]*)"')
+IMG = re.compile(r'<img((?:\s+[\w:-]+(?:="[^"]*")?)*)\s*/?>')  # as nh3 writes it: "-quoted
+ATTRIBUTE = re.compile(r'([\w:-]+)(?:="([^"]*)")?')
 
 
 def _shown(html: str) -> str:
@@ -286,8 +286,10 @@ def _shown(html: str) -> str:
     same placeholder box as a Markdown image (an `<img>` without `src` is invalid XHTML)."""
 
     def box(found: re.Match) -> str:
-        alt = ALT.search(found.group(1))
-        shown = alt.group(1) if alt and alt.group(1) else "image"
+        attributes = dict(ATTRIBUTE.findall(found.group(1)))
+        if "src" in attributes:
+            return found.group()
+        shown = attributes.get("alt") or "image"
         return f'<span class="image-placeholder" role="img" aria-label="{shown}">{shown}</span>'
 
-    return IMG_WITHOUT_SRC.sub(box, html)
+    return IMG.sub(box, html)

@@ -179,6 +179,10 @@ def load_config(root: Path, paper: str | None = None) -> Config:
         ) from None
     try:
         data = clean_strings(tomllib.loads(text))
+    except RecursionError:
+        raise BuildError(
+            shown, "TOML nested too deeply to read", "flatten the nested arrays or tables"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)

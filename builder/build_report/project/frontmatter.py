@@ -281,6 +281,10 @@ def _toml_front(text: str, shown: str) -> Front:
     front = "".join(lines[1:end])
     try:
         meta = clean_strings(tomllib.loads(front))
+    except RecursionError:
+        raise BuildError(
+            shown, "front matter nested too deeply to read", "flatten the nested arrays", 2
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
