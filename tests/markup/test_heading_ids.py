@@ -95,3 +95,13 @@ def test_ids_other_tools_give_are_aliases(project: Project) -> None:
     )
     result = project.build("check")
     assert result.output.strip().endswith("0 error(s), 0 warning(s)"), result.output
+
+
+def test_links_to_ids_on_images_and_spans(project: Project) -> None:
+    project.write(
+        "chapters/01-first.md",
+        "---\ntitle: A\n---\n\nSee [the map](#fig-map) and [the term](#term).\n\n"
+        "![Map](map.png){#fig-map}\n\nA [word]{#term} here.\n",
+    )
+    result = project.build("check")
+    assert "no such anchor" not in result.output, result.output

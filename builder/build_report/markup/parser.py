@@ -19,8 +19,9 @@ TEACHER = "teacher"  # `::: teacher` ... `:::` blocks: kept only in teacher edit
 def parser() -> MarkdownIt:
     """The Markdown people bring: CommonMark; GitHub's tables, strikethrough, task lists,
     alerts (`> [!NOTE]`) and bare links; pandoc's footnotes (inline ones too), attributes,
-    fenced divs, definition lists, and H~2~O / x^2^ (so a single tilde is a subscript, as
-    in pandoc, not GitHub's rare single-tilde strikethrough); typographic quotes and dashes.
+    fenced divs, bracketed spans (`[text]{#id .class}`), definition lists, and H~2~O / x^2^
+    (so a single tilde is a subscript, as in pandoc, not GitHub's rare single-tilde
+    strikethrough); typographic quotes and dashes.
     How each target renders it is renderer.py's business."""
     from markdown_it.rules_block import reference
     from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
@@ -37,7 +38,8 @@ def parser() -> MarkdownIt:
     md.enable(["replacements", "smartquotes", "table", "strikethrough"])
     md.use(gfm_autolink_plugin).use(sub_plugin).use(superscript_plugin)
     md.use(smartquotes_plugin)  # the same quotes in linear time
-    md.use(footnote_plugin).use(attrs_plugin).use(attrs_block_plugin).use(deflist_plugin)
+    md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin)
+    md.use(deflist_plugin)
     md.use(divs_plugin)
     md.core.ruler.before("footnote_tail", "teacher_footnotes", _teacher_footnotes)
     md.block.ruler.at("reference", _noting_teacher_references(reference))

@@ -215,8 +215,10 @@ def _placeholder(image: Token) -> Token:
 
     src = str(image.attrGet("src") or "")
     shown = plain_text(image).strip() or posixpath.basename(urlsplit(src).path) or src
+    ident = image.attrGet("id")  # a link to `{#fig-map}` still lands on the placeholder
+    where = f' id="{escape(ident)}"' if ident else ""
     html = (
-        f'<span class="image-placeholder" role="img" aria-label="{escape(shown)}" '
+        f'<span class="image-placeholder"{where} role="img" aria-label="{escape(shown)}" '
         f'title="{escape(src)}">{escape(shown)}</span>'
     )
     return Token("html_inline", "", 0, content=html)

@@ -63,6 +63,9 @@ def _ids(chapter: Chapter) -> dict[str, str]:
                     found.setdefault(alias, str(ident))
         elif ident:
             found.setdefault(str(ident), str(ident))
+        for child in token.children or []:  # `![Map](m.png){#fig-map}`, `[x]{#term}`
+            if child.attrGet("id"):
+                found.setdefault(str(child.attrGet("id")), str(child.attrGet("id")))
     for ident in chapter.env.get("footnotes", {}).get("list", {}):
         name = f"fn-{chapter.slug}-{ident + 1}"  # our own note calls (EPUB)
         found[name] = name
