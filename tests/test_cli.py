@@ -116,8 +116,8 @@ def test_missing_anchor_is_a_warning_at_the_link(project: Project) -> None:
     result = project.build("pdf")
     assert result.exit_code == 0
     assert (
-        "chapters/01-first.md:7: warning: link to #nowhere: no such anchor in this chapter"
-        in result.output
+        "chapters/01-first.md:7: warning: link to #nowhere: "
+        "no such anchor in this chapter or the book" in result.output
     )
     assert_clean_error(
         project.build("pdf", "--strict", "--no-cache"), names="chapters/01-first.md:7"

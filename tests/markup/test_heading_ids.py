@@ -105,3 +105,16 @@ def test_links_to_ids_on_images_and_spans(project: Project) -> None:
     )
     result = project.build("check")
     assert "no such anchor" not in result.output, result.output
+
+
+def test_in_page_links_of_a_split_document_land_in_the_other_chapter(project: Project) -> None:
+    """A README split into chapters keeps its `#section` links: a name found in exactly one
+    other chapter is linked there (in the EPUB, to that chapter's file)."""
+    project.write("chapters/01-first.md", "# One\n\nGo to [people](#people--body).\n")
+    project.write("chapters/02-second.md", "# Two\n\n## People & Body\n\nText.\n")
+    assert project.build("check").output.strip().endswith("0 error(s), 0 warning(s)")
+    out = project.root / "b.epub"
+    assert project.build("epub", "-o", out).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        first = archive.read(next(n for n in archive.namelist() if n.endswith("first.xhtml")))
+    assert b'href="second.xhtml#second--people--body"' in first

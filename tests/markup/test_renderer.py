@@ -91,3 +91,11 @@ def test_a_missing_image_is_a_placeholder_with_its_description() -> None:
     assert "<img" not in body
     assert body.count('class="image-placeholder"') == 2
     assert ">A chart of sales</span>" in body and ">Gone</span>" in body
+
+
+def test_short_lead_ins_stay_with_what_they_introduce() -> None:
+    body, _ = html(
+        "Filename: src/main.rs\n\n```rust\nfn main() {}\n```\n\n" + "Long " * 60 + "\n\n- a\n"
+    )
+    assert '<p class="keep-with-next">Filename: src/main.rs</p>' in body
+    assert body.count("keep-with-next") == 1  # a long paragraph before a list is not held

@@ -190,6 +190,30 @@ def _as_span(block) -> None:
     block.set("class", classes)
 
 
+LEAD_IN_CHARS = 160  # about two lines: "Filename: src/main.rs", "Here's why:"
+INTRODUCED = ("fence", "code_block", "table_open", "bullet_list_open", "ordered_list_open")
+
+
+def with_lead_ins(tokens: list[Token]) -> list[Token]:
+    """A short paragraph right before code, a table or a list is marked to stay with it, so a
+    caption-like lead-in is never left alone at the foot of a page. Changed tokens are
+    copies (tokens are shared between outputs)."""
+    out = list(tokens)
+    for i in range(len(tokens) - 3):
+        opening, inline, _, after = tokens[i : i + 4]
+        if (
+            opening.type == "paragraph_open"
+            and not opening.hidden
+            and after.type in INTRODUCED
+            and len(inline.content) <= LEAD_IN_CHARS
+        ):
+            classes = " ".join(
+                filter(None, [str(opening.attrGet("class") or ""), "keep-with-next"])
+            )
+            out[i] = opening.copy(attrs={**opening.attrs, "class": classes})
+    return out
+
+
 def with_placeholders(tokens: list[Token], links: ChapterLinks) -> list[Token]:
     """Each Markdown image the outputs cannot show (missing, or remote without
     --allow-network) becomes a visible box holding its description, as pandoc and Quarto
@@ -252,7 +276,7 @@ def chapter_html(
     """
     md = markdown()
     render_env = dict(env)
-    body = with_placeholders(body_tokens(tokens), links)
+    body = with_lead_ins(with_placeholders(body_tokens(tokens), links))
     body = with_fits(body, Fitter(links.resolver.root, links.resolver.paper))
     referenced = {
         child.meta["id"]

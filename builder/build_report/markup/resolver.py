@@ -85,6 +85,7 @@ class Resolver:
         self.allow_network = book.allow_network
         self.paper = book.config.build.paper  # for the tables' fit (markup/tables.py)
         self.by_name = {posixpath.basename(ch.source): ch for ch in book.chapters}
+        self.chapters = book.chapters
         self.ids = {ch.slug: _ids(ch) for ch in book.chapters}
 
     def chapter(self, chapter: Chapter) -> ChapterLinks:
@@ -93,6 +94,16 @@ class Resolver:
     def _anchor(self, chapter: Chapter, name: str) -> str | None:
         ids = self.ids.get(chapter.slug) or _ids(chapter)
         return ids.get(name) or ids.get(heading_slug(name)) or ids.get(slugify(name, "section"))
+
+    def _elsewhere(self, here: Chapter, name: str) -> tuple[Chapter, str] | None:
+        """The one other chapter that holds `#name`: a document split into chapters (one
+        README, one long page) keeps its in-page links. Ambiguous names stay unresolved."""
+        found = [
+            (chapter, ident)
+            for chapter in self.chapters
+            if chapter.slug != here.slug and (ident := self._anchor(chapter, name)) is not None
+        ]
+        return found[0] if len(found) == 1 else None
 
     def _to(self, chapter: Chapter, ident: str, here: Chapter) -> str:
         if self.files is None or chapter.slug == here.slug:
@@ -112,15 +123,19 @@ class Resolver:
             )
         path = unquote(parts.path)
         if not path:
-            found = self._anchor(here, unquote(parts.fragment))
-            if found is None:
-                return Resolved(
-                    None,
-                    "warning",
-                    f"link to #{parts.fragment}: no such anchor in this chapter",
-                    "links to anchors that do not exist",
-                )
-            return Resolved(self._to(here, found, here))
+            name = unquote(parts.fragment)
+            found = self._anchor(here, name)
+            if found is not None:
+                return Resolved(self._to(here, found, here))
+            elsewhere = self._elsewhere(here, name)
+            if elsewhere is not None:
+                return Resolved(self._to(elsewhere[0], elsewhere[1], here))
+            return Resolved(
+                None,
+                "warning",
+                f"link to #{parts.fragment}: no such anchor in this chapter or the book",
+                "links to anchors that do not exist",
+            )
         name = posixpath.basename(path)
         other = self.by_name.get(name) if path.endswith(".md") else None
         if other is None:
