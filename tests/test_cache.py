@@ -90,3 +90,24 @@ def test_all_reuses_every_output(book: Project) -> None:
     stamps = {p: p.stat().st_mtime_ns for p in outputs}
     assert book.build("all").exit_code == 0
     assert {p: p.stat().st_mtime_ns for p in outputs} == stamps
+
+
+def test_a_chapter_saved_during_the_build_is_not_called_up_to_date(
+    book: Project, monkeypatch
+) -> None:
+    """The author saves a chapter while the PDF is being made: the next build makes it
+    again (the record holds the sources as they were read, not as they were at the end)."""
+    from build_report.commands import build
+
+    book.write("chapters/02-second.md", "---\ntitle: Second\n---\n\nBefore.\n")
+    original = build._to_cache
+
+    def save_meanwhile(*args, **kwargs):
+        book.write("chapters/02-second.md", "---\ntitle: Second\n---\n\nSaved during.\n")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(build, "_to_cache", save_meanwhile)
+    assert rebuilt(book)
+    monkeypatch.setattr(build, "_to_cache", original)
+    assert rebuilt(book)  # the PDF says "Before."; the chapter says "Saved during."
+    assert not rebuilt(book)

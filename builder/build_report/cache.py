@@ -312,15 +312,26 @@ def _entry_name(kind: str, options) -> str:
     return f"{kind}-{_options_key(kind, options)[:32]}.json"
 
 
-def _key(root: Path, inputs: list[str]) -> str:
-    """The sources (read whole: they are the project's own) and the recorded inputs (read
-    as the gatekeeper would), each by its project-relative name."""
+def snapshot(root: Path) -> dict[str, str]:
+    """The sources as they are now, name -> digest: taken when a build starts, so that a
+    chapter saved while the build runs is not recorded as what the output was made from
+    (the next build would then call a stale output "up to date")."""
+    root = root.resolve()
+    names = [p.relative_to(root).as_posix() for p in source_files(root)]
+    return {name: _input_sha(root, name, None) or "missing" for name in names}
+
+
+def _key(root: Path, inputs: list[str], sources: dict[str, str] | None = None) -> str:
+    """The sources (read whole: they are the project's own; or as `snapshot` found them when
+    the build started) and the recorded inputs (read as the gatekeeper would), each by its
+    project-relative name."""
     sha = hashlib.sha256()
     sha.update(tool_fingerprint().encode())
     sha.update(_clock_key().encode())
-    sources = [p.relative_to(root).as_posix() for p in source_files(root)]
-    for name, limit in [*((n, None) for n in sources), *((n, MAX_INPUT_BYTES) for n in inputs)]:
-        sha.update(f"{name}\n{_input_sha(root, name, limit) or 'missing'}\n".encode())
+    for name, digest in (sources if sources is not None else snapshot(root)).items():
+        sha.update(f"{name}\n{digest}\n".encode())
+    for name in inputs:
+        sha.update(f"{name}\n{_input_sha(root, name, MAX_INPUT_BYTES) or 'missing'}\n".encode())
     return sha.hexdigest()
 
 
@@ -360,9 +371,18 @@ def lookup(folder: Path, root: Path, kind: str, options) -> dict | None:
     return record
 
 
-def store(folder: Path, root: Path, kind: str, options, output: Path, inputs, **extra) -> None:
+def store(
+    folder: Path,
+    root: Path,
+    kind: str,
+    options,
+    output: Path,
+    inputs,
+    sources: dict[str, str] | None = None,
+    **extra,
+) -> None:
     """Record an output, sealed; nothing when its inputs cannot be vouched for or the cache
-    folder is refused."""
+    folder is refused. `sources`: the `snapshot` taken when the build started."""
     from build_report.files import write_text
 
     root = root.resolve()
@@ -371,10 +391,10 @@ def store(folder: Path, root: Path, kind: str, options, output: Path, inputs, **
     digest = _sha(output)
     if names is None or cache_folder is None or digest is None:
         return
-    sources = {p.relative_to(root).as_posix() for p in source_files(root)}
-    names = [n for n in names if n not in sources]
+    own = {p.relative_to(root).as_posix() for p in source_files(root)}
+    names = [n for n in names if n not in own]
     record = {
-        "key": _key(root, names),
+        "key": _key(root, names, sources),
         "inputs": names,
         "output": str(output.resolve()),
         "sha256": digest,

@@ -68,7 +68,9 @@ def _from_cache(folder: Path, root: Path, kind: str, options: Options) -> Writte
     return Written(Path(record["shown"]), record.get("pages"), record.get("files"), cached=True)
 
 
-def _to_cache(folder: Path, root: Path, kind: str, options: Options, written: Written) -> None:
+def _to_cache(
+    folder: Path, root: Path, kind: str, options: Options, written: Written, sources: dict
+) -> None:
     from build_report import cache
 
     if _cacheable(kind, options) and not written.diagnostics:
@@ -79,6 +81,7 @@ def _to_cache(folder: Path, root: Path, kind: str, options: Options, written: Wr
             options,
             written.path,
             written.inputs,
+            sources,
             shown=str(written.path),
             pages=written.pages,
             files=written.files,
@@ -134,6 +137,9 @@ def _build(config: Config, folder: Path, outputs: list[tuple[str, Options]]) -> 
         else:
             written[index] = found
     if todo:
+        from build_report import cache
+
+        sources = cache.snapshot(config.root)  # before reading: see cache.snapshot
         console.current.stage("reading chapters")
         engine = any(writer(kind).uses_engine for _, kind, _ in todo)
         jobs = in_child(
@@ -145,7 +151,7 @@ def _build(config: Config, folder: Path, outputs: list[tuple[str, Options]]) -> 
             done = writer(kind).write(job)
             if done.path.is_file():
                 remember(done.path)  # ours now: the next build may replace it
-            _to_cache(folder, config.root, kind, job_options, done)
+            _to_cache(folder, config.root, kind, job_options, done, sources)
             written[index] = done
     return [written[i] for i in range(len(outputs))]
 
