@@ -150,16 +150,12 @@ def _unsealed(kind: str, name: str, data: bytes | None) -> dict | None:
 def _open(path: Path, limit: int | None):
     """A regular file opened without following a symbolic link in its last component or
     blocking on a FIFO, if it holds at most `limit` bytes; else None."""
+    from build_report.safe_open import open_regular
+
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        return open_regular(path, limit)
     except (OSError, ValueError):
         return None
-    handle = os.fdopen(fd, "rb")
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
-        handle.close()
-        return None
-    return handle
 
 
 def _read(path: Path, limit: int) -> bytes | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from build_report.errors import BuildError
+from build_report.safe_open import open_regular
 
 OUTPUT_SUFFIXES = {".pdf", ".epub", ".html", ".xhtml"}
 SUMS = "SHA256SUMS"
@@ -230,21 +231,9 @@ def write_text(path: Path, text: str) -> None:
 MAX_SUMS_BYTES = 4 * 1024 * 1024
 
 
-def _open_regular(path: Path) -> BinaryIO:
-    """`path` opened for reading only if it is a regular file itself: never through a
-    symbolic link, never a device or a pipe (a committed `build/SHA256SUMS -> /dev/zero`
-    would read forever, one to /dev/stdin would wait on the keyboard)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(f"{path} is not a regular file")
-    return os.fdopen(fd, "rb")
-
-
 def _digest(path: Path) -> str:
     sha = hashlib.sha256()
-    with _open_regular(path) as handle:
+    with open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             sha.update(block)
     return sha.hexdigest()
@@ -254,7 +243,7 @@ def _sums(folder: Path) -> dict[str, str]:
     """name -> digest from `folder/SHA256SUMS`; an unreadable, garbled, oversized or linked
     file lists nothing."""
     entries: dict[str, str] = {}
-    with contextlib.suppress(OSError), _open_regular(folder / SUMS) as handle:
+    with contextlib.suppress(OSError), open_regular(folder / SUMS) as handle:
         text = handle.read(MAX_SUMS_BYTES + 1).decode("utf-8", errors="replace")
         if len(text) > MAX_SUMS_BYTES:
             return {}

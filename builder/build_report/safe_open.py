@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
@@ -67,3 +68,16 @@ def read_inside(root: Path, relative: Path | str, limit: int) -> bytes:
     if len(data) > limit:
         raise NotInside(f"{relative}: larger than {limit} bytes")
     return data
+
+
+def open_regular(path: Path, limit: int | None = None) -> BinaryIO:
+    """`path` opened for reading if it is a regular file itself, of at most `limit` bytes:
+    never through a symbolic link in its last component, never a device or a pipe (opened
+    without blocking, so a FIFO cannot hang the build). For files of our own that anyone may
+    have replaced in a committed `build/`: SHA256SUMS, cache records and parts."""
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
+        os.close(fd)
+        raise NotInside(f"{path}: not a regular file of at most {limit} bytes")
+    return os.fdopen(fd, "rb")
