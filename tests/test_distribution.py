@@ -31,7 +31,7 @@ def test_pdf_variants_declare_themselves(project: Project, variant: str, marker:
     meta = xmp(out)
     assert marker in meta
     assert "Fixture Book" in meta  # the title flows into XMP
-    assert PdfReader(out).trailer["/Root"]["/Lang"] == "en"
+    assert PdfReader(out).trailer["/Root"]["/Lang"] == "en-US"
 
 
 def test_pdf_ua_is_tagged_with_alt_text(project: Project) -> None:

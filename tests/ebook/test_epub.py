@@ -146,7 +146,7 @@ def test_package_metadata(default_epub: Path, tmp_path: Path) -> None:
         "Trump & Putin: The Complex Relationship Examined"
     )
     assert meta.findtext("dc:creator", namespaces=NS) == "Marco"
-    assert meta.findtext("dc:language", namespaces=NS) == "en"
+    assert meta.findtext("dc:language", namespaces=NS) == "en-US"
     ident = meta.findtext("dc:identifier", namespaces=NS)
     assert ident.startswith("urn:uuid:")
     props = {}

@@ -53,7 +53,7 @@ def assert_same_book(single: Path, parallel: Path, title: str) -> None:
     assert a.pages[1].extract_text() == b.pages[1].extract_text()  # the contents
     assert link_targets(a) == link_targets(b)
     assert furniture(a, title) == furniture(b, title)
-    assert a.metadata.title == b.metadata.title and a.trailer["/Root"]["/Lang"] == "en"
+    assert a.metadata.title == b.metadata.title and a.trailer["/Root"]["/Lang"] == "en-US"
     for index in range(1, len(a.pages)):  # the body text of every page
         assert a.pages[index].extract_text() == b.pages[index].extract_text(), index
 

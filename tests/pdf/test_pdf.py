@@ -45,7 +45,7 @@ def test_metadata(reader: PdfReader) -> None:
     assert "Vladimir Putin" in meta.subject
     assert "Putin" in meta["/Keywords"] and "Russia" in meta["/Keywords"]
     assert meta.creation_date is not None
-    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert reader.trailer["/Root"]["/Lang"] == "en-US"
 
 
 def test_outline_is_the_six_chapters_in_order(reader: PdfReader) -> None:

@@ -15,7 +15,7 @@ def test_defaults_and_slug(project: Project) -> None:
     config = load_config(project.root)
     assert config.report.title == "Fixture Book"
     assert config.report.slug == "fixture-book"
-    assert config.report.language == "en"
+    assert config.report.language == "en-US"  # the default: American hyphenation
     assert config.build.paper == "a4"
     assert config.build.print_css == "styles/print.css"
 

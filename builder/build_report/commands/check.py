@@ -14,6 +14,7 @@ from markdown_it.token import Token
 from build_report.commands.build import read_in_time
 from build_report.commands.check_css import check_stylesheet
 from build_report.errors import BuildError, Diagnostic
+from build_report.fonts import undrawable
 from build_report.markup.parser import heading_text
 from build_report.markup.references import with_lines
 from build_report.markup.resolver import Resolver
@@ -51,7 +52,7 @@ def check_chapters(book: Book) -> list[Diagnostic]:
         found += _duplicate_ids(chapter)
         for ref, resolved in resolver.findings(chapter):
             found.append(resolved.diagnostic(chapter.source, ref.line))
-    return found + table_findings(book)
+    return found + table_findings(book) + undrawable(book)
 
 
 def _diag(chapter: Chapter, line: int | None, level: str, message: str) -> Diagnostic:

@@ -107,17 +107,20 @@ class Ebook:
 
 def chapter_files(book: Book) -> dict[str, str]:
     """Chapter slug -> its document: `slug.xhtml`, unless that is one of the package's own
-    names (or was given to another chapter), then `slug-chapter.xhtml` (`-chapter-2`, ...)."""
-    taken = set(RESERVED) | {f"{ch.slug}.xhtml" for ch in book.chapters}
+    names (or was given to another chapter), then `slug-chapter.xhtml` (`-chapter-2`, ...).
+    Reading systems and zip tools differ on non-ASCII entry names, so a chapter whose slug is
+    in another script is stored as `chapter-N.xhtml` (its ids and title keep their script)."""
+    taken = set(RESERVED) | {f"{ch.slug}.xhtml" for ch in book.chapters if ch.slug.isascii()}
     files: dict[str, str] = {}
     for chapter in book.chapters:
-        name = f"{chapter.slug}.xhtml"
-        if name in RESERVED:
-            name, n = f"{chapter.slug}-chapter.xhtml", 1
+        stem = chapter.slug if chapter.slug.isascii() else f"chapter-{chapter.number}"
+        name = f"{stem}.xhtml"
+        if name in RESERVED or (stem != chapter.slug and name in taken):
+            name, n = f"{stem}-chapter.xhtml", 1
             while name in taken:
                 n += 1
-                name = f"{chapter.slug}-chapter-{n}.xhtml"
-            taken.add(name)
+                name = f"{stem}-chapter-{n}.xhtml"
+        taken.add(name)
         files[chapter.slug] = name
     return files
 
@@ -138,6 +141,8 @@ def _context(book: Book, chapters, stylesheet: str) -> dict:
     """What every ebook template reads; `stylesheet` is the screen CSS's name in the ebook."""
     return {
         "report": book.config.report,
+        "words": book.words,
+        "dir": book.dir,
         "version": __version__,
         "date_label": book.date_label,
         "text_align": book.config.build.text_align,
@@ -243,6 +248,7 @@ def _drop_dangling_links(
                 continue
             path, _, fragment = href.partition("#")
             target = posixpath.normpath(unquote(path)) if path else name
+            fragment = unquote(fragment)
             if target in documents and (not fragment or fragment in ids[target]):
                 continue
             del link.attrib["href"]
@@ -259,6 +265,8 @@ def _cover_svg(book: Book) -> bytes:
     svg = fill(
         "epub/cover.svg.jinja",
         report=book.config.report,
+        words=book.words,
+        dir=book.dir,
         title_lines=title_lines(book.config.report.title),
         date_label=book.date_label,
     )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 
 from lxml import etree, html
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
-NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
 
 # ARIA roles in our HTML -> the EPUB 3 structural semantics reading systems act on.
 EPUB_TYPES = {
@@ -40,6 +39,22 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _name_char(char: str) -> bool:
+    """Whether `char` may stand inside an XML name: letters, marks and digits of every script
+    (a Devanagari vowel sign, a Hangul syllable), `_`, `-`, `.` and `·`."""
+    return char in "_-.·" or unicodedata.category(char)[0] in "LMN"
+
+
+def is_xml_name(ident: str) -> bool:
+    """Whether `ident` is an XML name without colons (NCName), as EPUB wants ids to be. Heading
+    ids keep their script ("второй-раздел"), so this cannot be an ASCII pattern."""
+    return (
+        bool(ident)
+        and (ident[0] == "_" or unicodedata.category(ident[0])[0] == "L")
+        and all(_name_char(c) for c in ident)
+    )
+
+
 def _clean_ids(element: etree._Element, seen: set[str]) -> None:
     """EPUBCheck wants ids to be unique XML names; raw HTML may bring others."""
     for node in element.iter():
@@ -48,8 +63,8 @@ def _clean_ids(element: etree._Element, seen: set[str]) -> None:
         ident = node.get("id")
         if ident is None:
             continue
-        if not NCNAME.match(ident):
-            ident = "id-" + re.sub(r"[^\w.\-]", "-", ident)
+        if not is_xml_name(ident):
+            ident = "id-" + "".join(c if _name_char(c) else "-" for c in ident)
         base, n = ident, 1
         while ident in seen:
             n += 1

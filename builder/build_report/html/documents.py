@@ -106,6 +106,8 @@ def print_document(
     return fill(
         "print.html.jinja",
         report=config.report,
+        words=book.words,
+        dir=book.dir,
         version=__version__,
         created=book.created.isoformat(),
         date_label=book.date_label,
@@ -128,8 +130,11 @@ def handout_document(book: Book, selection: str = "", booklet: bool = False) -> 
     return fill(
         "handout.html.jinja",
         report=config.report,
+        words=book.words,
+        dir=book.dir,
         handout=config.handout,
         edition=book.edition,
+        edition_label=book.words.edition(book.edition.name, book.edition.label),
         version=__version__,
         created=book.created.isoformat(),
         stylesheet=config.handout.css,

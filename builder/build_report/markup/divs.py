@@ -30,13 +30,16 @@ FENCE = "div_fence"
 
 
 def attributes(text: str) -> list[tuple[str, str]]:
-    """`.a .b #x key=v` -> [("class", "a b"), ("id", "x"), ("data-key", "v")]."""
+    """`.a .b #x key=v` -> [("class", "a b"), ("id", "x"), ("data-key", "v")]; `lang` and
+    `dir` stay themselves, so `::: {lang=ar dir=rtl}` sets a block's language and direction."""
     classes, found = [], []
     for sign, name, key, value in ATTRIBUTE.findall(text or ""):
         if sign == ".":
             classes.append(name)
         elif sign == "#":
             found.append(("id", name))
+        elif key in ("lang", "dir"):
+            found.append((key, value.strip("\"'")))
         else:
             found.append((f"data-{key}", value.strip("\"'")))
     return ([("class", " ".join(classes))] if classes else []) + found

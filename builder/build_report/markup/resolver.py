@@ -237,8 +237,10 @@ def book_findings(book: Book) -> list[Diagnostic]:
         for chapter in book.chapters
         for ref, resolved in resolver.findings(chapter)
     ]
+    from build_report.fonts import undrawable
+
     loading = [w for chapter in book.chapters for w in chapter.warnings]
-    return loading + links + table_findings(book)
+    return loading + links + table_findings(book) + undrawable(book)
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,9 @@ ALLOWED_TAGS = {
     ],
 }
 ALLOWED_ATTRIBUTES = {
-    "*": {"id", "class", "lang", "title", "dir", "role"},
+    # `dir` and `style` (text-align only) set direction and alignment; `align` and the CSS
+    # `direction` of other tools' raw HTML become those first (_modern_direction_and_alignment).
+    "*": {"id", "class", "lang", "title", "dir", "role", "style"},
     "a": {"href"},
     "details": {"open"},
     "span": {"aria-label"},
@@ -89,6 +91,11 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start", "reversed", "type"},
     "col": {"span"},
     "colgroup": {"span"},
+}
+# Attributes whose value is one of a few words; any other value is dropped.
+KEYWORDS = {
+    "dir": {"ltr", "rtl", "auto"},
+    "align": {"left", "right", "center", "justify"},
 }
 # (tag, attribute, value) -> the value to keep, or None to drop the attribute
 UrlFilter = Callable[[str, str, str], str | None]
@@ -113,8 +120,33 @@ def balance(html: str) -> str:
     # is not a sign of depth: it is what the author's HTML means.
     if _depth(holder) > MAX_DEPTH:
         raise ValueError(f"raw HTML is nested more than {MAX_DEPTH} levels deep")
+    for element in holder.iter():
+        if isinstance(element.tag, str):
+            _modern_direction_and_alignment(element)
     inner = etree.tostring(holder, method="html", encoding="unicode")
     return inner[len("<div>") : -len("</div>")]
+
+
+def _modern_direction_and_alignment(element) -> None:
+    """`style="direction: rtl"` -> `dir="rtl"`, `align="right"` -> `style="text-align: right"`:
+    what GitHub-era HTML writes, in the form every output accepts (EPUB forbids both `align`
+    and the CSS `direction` property, and `dir` also tells the bidi algorithm)."""
+    style = element.get("style") or ""
+    declarations = [d.strip() for d in style.split(";") if d.strip()]
+    kept = []
+    for declaration in declarations:
+        name, _, value = declaration.partition(":")
+        if name.strip().lower() == "direction" and value.strip().lower() in ("rtl", "ltr"):
+            element.set("dir", value.strip().lower())
+        else:
+            kept.append(declaration)
+    align = (element.attrib.pop("align", "") or "").strip().lower()
+    if align in KEYWORDS["align"] and not any(d.lower().startswith("text-align") for d in kept):
+        kept.append(f"text-align: {align}")
+    if kept:
+        element.set("style", "; ".join(kept))
+    elif "style" in element.attrib:
+        del element.attrib["style"]
 
 
 def _depth(root) -> int:
@@ -152,6 +184,8 @@ def sanitize(html: str, raw: bool = True, urls: UrlFilter | None = None) -> str:
             return urls(tag, attribute, value)
         if attribute in SPANS:
             return capped_span(attribute, value)
+        if attribute in KEYWORDS:
+            return value if value.strip().lower() in KEYWORDS[attribute] else None
         return value
 
     return nh3.clean(

@@ -7,9 +7,28 @@ import unicodedata
 
 
 def slugify(text: str, fallback: str = "report") -> str:
-    """ASCII, lower-case, hyphen-separated: safe as a file name and an id on every platform."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower() or fallback
+    """Lower-case letters and digits, hyphen-separated: safe as a file name and an id on every
+    platform, and still meaningful in any script. Latin letters lose their accents ("Café" ->
+    "cafe", as before); other scripts keep their letters and marks ("Доклад" -> "доклад",
+    "تقرير" -> "تقرير", "日本語" -> "日本語"), rather than vanishing into "report"."""
+    kept: list[str] = []
+    base_is_ascii = False
+    for char in unicodedata.normalize("NFKD", text):
+        category = unicodedata.category(char)
+        if char.isascii():
+            base_is_ascii = char.isalnum()
+            kept.append(char if base_is_ascii else "-")
+        elif category[0] == "M":
+            if not base_is_ascii:  # an accent on a Latin letter goes; a vowel sign stays
+                kept.append(char)
+        elif category[0] in "LN":
+            base_is_ascii = False
+            kept.append(char)
+        else:
+            base_is_ascii = False
+            kept.append("-")
+    slug = unicodedata.normalize("NFC", "".join(kept)).lower()
+    return re.sub(r"-+", "-", slug).strip("-") or fallback
 
 
 def heading_slug(text: str) -> str:

@@ -235,6 +235,9 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
     """WeasyPrint at work on `layout`: every resource through the project's gatekeeper, its
     messages collected, the configured page and time limits watched, and what stops it
     turned into an error for the user."""
+    from build_report.pdf.only_our_fonts import no_machine_fonts
+
+    no_machine_fonts()
     settings = layout.config.build
     resources = ProjectResources(
         layout.root, allow_network=options.allow_network, origins=layout.origins

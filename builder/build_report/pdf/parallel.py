@@ -294,6 +294,8 @@ def _footer_html(book: Book) -> str:
     return fill(
         "furniture.html.jinja",
         report=book.config.report,
+        words=book.words,
+        dir=book.dir,
         stylesheet=book.config.build.print_css,
         paper=page_size(book),
         css=css,

@@ -13,6 +13,7 @@ from build_report.markup.slugs import slugify
 from build_report.project.clock import build_clock
 from build_report.project.config import Config
 from build_report.project.frontmatter import aids, check_keys, line_of, read_front
+from build_report.project.languages import canonical, is_tag
 from build_report.project.model import Book, Chapter
 from build_report.project.text import xml_safe
 from build_report.safe_open import NotInside, read_inside
@@ -68,7 +69,8 @@ def load_chapter(
     text = read_text(path, shown, config.root)
     front = read_front(text, shown, problems)
     warnings = check_keys(front.meta, front.text, shown)
-    tokens, env = parse(front.body, slug, config.report.language)
+    language = _language(front.meta, front.text, shown, problems)
+    tokens, env = parse(front.body, slug, language or config.report.language)
     title = front.meta.get("title")
     if title is not None and (not isinstance(title, str) or not title.strip()):
         _problem(
@@ -97,8 +99,29 @@ def load_chapter(
         tokens=tuple(tokens),
         env=env,
         warnings=tuple(warnings),
+        language=language,
         **fields,
     )
+
+
+def _language(meta: dict, front: str, shown: str, problems: list[Diagnostic] | None) -> str:
+    """The chapter's own `language:` (or pandoc's `lang:`), canonical; "" for the book's."""
+    key = "language" if "language" in meta else "lang"
+    value = meta.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str) and is_tag(value.strip()):
+        return canonical(value.strip())
+    _problem(
+        BuildError(
+            shown,
+            f"front matter '{key}' is not a language tag",
+            'write a BCP 47 tag such as "fr", "ar" or "zh-Hant"',
+            line_of(front, key),
+        ),
+        problems,
+    )
+    return ""
 
 
 def _problem(error: BuildError, problems: list[Diagnostic] | None) -> None:

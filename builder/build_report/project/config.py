@@ -12,6 +12,7 @@ from typing import Any, get_type_hints
 
 from build_report.errors import BuildError, did_you_mean, key_line
 from build_report.markup.slugs import slugify
+from build_report.project.languages import Words, canonical, is_tag, label_keys
 from build_report.project.text import clean_strings
 
 CONFIG_NAME = "report.toml"
@@ -33,7 +34,7 @@ class ReportMeta:
     subtitle: str = ""
     subject: str = ""
     keywords: list[str] = field(default_factory=list)
-    language: str = "en"
+    language: str = "en-US"
     slug: str = ""
     date: str = ""
     edition: str = ""
@@ -87,10 +88,16 @@ class Config:
     path: Path
     handout: HandoutSettings = field(default_factory=HandoutSettings)
     editions: dict[str, Edition] = field(default_factory=lambda: dict(DEFAULT_EDITIONS))
+    labels: dict[str, str] = field(default_factory=dict)  # [labels]: the catalogue's words replaced
 
     @property
     def root(self) -> Path:
         return self.path.parent
+
+    @property
+    def words(self) -> Words:
+        """The words build-report prints, in the book's language (see project/languages.py)."""
+        return Words(self.report.language, self.labels)
 
 
 SECTIONS: dict[str, type] = {
@@ -98,6 +105,7 @@ SECTIONS: dict[str, type] = {
     "build": BuildSettings,
     "handout": HandoutSettings,
     "editions": Edition,
+    "labels": dict,
 }
 
 
@@ -215,6 +223,17 @@ def load_config(root: Path, paper: str | None = None) -> Config:
             key_line(text, "answer_lines", "handout"),
         )
     editions = _editions(data.get("editions", {}), text, shown)
+    labels = _labels(data.get("labels", {}), text, shown)
+    if not is_tag(report.language):
+        raise BuildError(
+            shown,
+            f"language '{report.language}' is not a language tag",
+            'write a BCP 47 tag such as "en-US", "fr", "ar" or "zh-Hant"',
+            key_line(text, "language", "report"),
+        )
+    report = dataclasses.replace(report, language=canonical(report.language))
+    if "label" not in data["report"]:  # the default label, in the book's language
+        report = dataclasses.replace(report, label=Words(report.language, labels)("briefing"))
     if not report.slug:
         report = dataclasses.replace(report, slug=slugify(report.title))
     elif slugify(report.slug) != report.slug:
@@ -251,7 +270,37 @@ def load_config(root: Path, paper: str | None = None) -> Config:
     _inside_project(root, build.print_css, "print_css", "build", text, shown)
     _inside_project(root, handout.css, "css", "handout", text, shown)
     build = dataclasses.replace(build, paper=chosen)
-    return Config(report=report, build=build, path=path, handout=handout, editions=editions)
+    return Config(
+        report=report,
+        build=build,
+        path=path,
+        handout=handout,
+        editions=editions,
+        labels=labels,
+    )
+
+
+def _labels(data: Any, text: str, shown: str) -> dict[str, str]:
+    """`[labels]`: any word build-report prints, e.g. `contents = "In this briefing"`."""
+    if not isinstance(data, dict):
+        raise BuildError(shown, "'labels' must be a table", "write it as [labels]")
+    known = label_keys()
+    for key, value in data.items():
+        if key not in known:
+            raise BuildError(
+                shown,
+                f"unknown key '{key}' in [labels]",
+                did_you_mean(key, known),
+                key_line(text, key, "labels"),
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise BuildError(
+                shown,
+                f"'{key}' in [labels] must be a non-empty string",
+                "fix its value",
+                key_line(text, key, "labels"),
+            )
+    return dict(data)
 
 
 def _inside_project(root: Path, value: str, key: str, table: str, text: str, shown: str) -> None:

@@ -21,6 +21,8 @@ FRONT_MATTER_KEYS = (
     "key_terms",
     "questions",
     "teacher_notes",
+    "language",
+    "lang",  # pandoc's and Quarto's name for it
 )
 
 

@@ -53,6 +53,17 @@ class Chapter:
     tokens: tuple[Any, ...] = field(default=(), compare=False, repr=False)
     env: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     warnings: tuple[Diagnostic, ...] = ()  # what loading it found (unused front matter keys)
+    language: str = ""  # its own `language:`, when it differs from the book's
+
+    def lang(self, book_language: str) -> str:
+        """The chapter's language tag: its own, else the book's."""
+        return self.language or book_language
+
+    def dir(self, book_language: str) -> str:
+        """`rtl` or `ltr`, from the chapter's language."""
+        from build_report.project.languages import direction
+
+        return direction(self.lang(book_language))
 
     @property
     def anchor(self) -> str:
@@ -73,6 +84,23 @@ class Book:
         return self.config.root
 
     @property
+    def words(self):
+        """The words build-report prints, in the book's language (project/languages.py)."""
+        return self.config.words
+
+    @property
+    def language(self) -> str:
+        return self.config.report.language
+
+    @property
+    def dir(self) -> str:
+        """The book's direction, `rtl` or `ltr`: it sets the page layout's too."""
+        from build_report.project.languages import direction
+
+        return direction(self.language)
+
+    @property
     def date_label(self) -> str:
-        """What the cover prints: the configured date, else the build date."""
-        return self.config.report.date or self.created.strftime("%-d %B %Y")
+        """What the cover prints: the configured date as written, else the build date in the
+        language's long format ("November 26, 2026"; "26 novembre 2026")."""
+        return self.config.report.date or self.words.date(self.created.date())

@@ -1,0 +1,126 @@
+"""Which characters the project's fonts can draw, and where the chapters use one they cannot.
+
+The layout engine sees only the stylesheets' fonts (pdf/only_our_fonts.py), so a character
+none of them has prints as an empty box. Finding that takes no layout: the fonts' character
+maps (fontTools) say what they can draw, and the sources say what they use. Every build and
+`check` report each such character once per file, at its first line and column.
+
+The fonts are read in the order the stylesheets name them and only until every character of
+the book is covered: an English book reads one font's map, not the 7 MB CJK face's.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from build_report.errors import Diagnostic
+from build_report.markup.references import css_references, css_target
+from build_report.project.model import Book
+
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")
+MAX_FONT_BYTES = 64 * 1024 * 1024
+KIND = "a character no font can draw"
+_MAPS: dict[tuple[str, int, int], frozenset[int]] = {}  # (path, size, mtime) -> code points
+
+
+def drawn_without_font(char: str) -> bool:
+    """Characters that need no glyph: spaces, controls, joiners, direction marks and
+    variation selectors (they steer other glyphs)."""
+    code = ord(char)
+    if 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:
+        return True
+    return unicodedata.category(char)[0] in "CZ"
+
+
+def font_files(book: Book) -> list[Path]:
+    """The font files the configured stylesheets load, in the order they name them."""
+    config = book.config
+    found: dict[Path, None] = {}
+    for first in (config.build.print_css, config.handout.css, config.build.screen_css):
+        for ref in css_references(book.root, first):
+            target = book.root / css_target(ref)
+            if target.suffix.lower() in FONT_SUFFIXES and target.is_file():
+                found[target] = None
+    return list(found)
+
+
+def _character_map(path: Path, root: Path) -> frozenset[int]:
+    """The code points one font file maps to glyphs ("" if it cannot be read as a font)."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _MAPS:
+        from fontTools.ttLib import TTFont, TTLibError
+
+        from build_report.safe_open import NotInside, read_inside
+
+        try:
+            data = read_inside(root, path.relative_to(root), MAX_FONT_BYTES)
+            font = TTFont(io.BytesIO(data), lazy=True, fontNumber=0)
+            _MAPS[key] = frozenset(font.getBestCmap() or ())
+        except (TTLibError, NotInside, OSError, ValueError, KeyError, AssertionError):
+            _MAPS[key] = frozenset()
+    return _MAPS[key]
+
+
+def uncovered(characters: Iterable[str], fonts: Iterable[Path], root: Path) -> set[str]:
+    """The characters of `characters` that none of `fonts` can draw."""
+    left = {c for c in characters if not drawn_without_font(c)}
+    for path in fonts:
+        if not left:
+            break
+        left = {c for c in left if ord(c) not in _character_map(path, root)}
+    return left
+
+
+@dataclass(frozen=True)
+class Source:
+    """A text the outputs print, and the file it is shown as."""
+
+    shown: str
+    text: str
+
+
+def sources(book: Book) -> Iterator[Source]:
+    """report.toml (title, author, labels) and every chapter file, as read from disk."""
+    from build_report.project.chapters import read_text
+
+    root = book.root
+    config_path = book.config.path
+    yield Source(config_path.name, config_path.read_text("utf-8", errors="replace"))
+    for chapter in book.chapters:
+        yield Source(chapter.source, read_text(root / chapter.source, chapter.source, root))
+
+
+def undrawable(book: Book) -> list[Diagnostic]:
+    """One warning per file and character that no configured font can draw, at its first use."""
+    texts = list(sources(book))
+    used = set().union(*(set(s.text) for s in texts))
+    missing = uncovered(used, font_files(book), book.root)
+    found: list[Diagnostic] = []
+    for source in texts:
+        for char in sorted(missing & set(source.text)):
+            found.append(_where(source, char))
+    return found
+
+
+def _where(source: Source, char: str) -> Diagnostic:
+    """The warning for `char` in `source`: where it first appears, and how often."""
+    offset = source.text.index(char)
+    line = source.text.count("\n", 0, offset) + 1
+    column = offset - (source.text.rfind("\n", 0, offset) + 1) + 1
+    name = unicodedata.name(char, "unnamed character")
+    times = source.text.count(char)
+    more = f" (and {times - 1} more)" if times > 1 else ""
+    return Diagnostic(
+        source.shown,
+        line,
+        column,
+        "warning",
+        f"no font can draw {char} (U+{ord(char):04X} {name}){more}; it prints as an empty box: "
+        "add a font that has it to the stylesheet's font-family, or remove it",
+        KIND,
+    )
