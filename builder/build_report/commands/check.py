@@ -17,6 +17,7 @@ from build_report.errors import BuildError, Diagnostic
 from build_report.markup.parser import heading_text
 from build_report.markup.references import with_lines
 from build_report.markup.resolver import Resolver
+from build_report.markup.rich import rich_findings
 from build_report.markup.tables import table_findings
 from build_report.project.config import load_config
 from build_report.project.model import Book, Chapter
@@ -51,7 +52,7 @@ def check_chapters(book: Book) -> list[Diagnostic]:
         found += _duplicate_ids(chapter)
         for ref, resolved in resolver.findings(chapter):
             found.append(resolved.diagnostic(chapter.source, ref.line))
-    return found + table_findings(book)
+    return found + table_findings(book) + rich_findings(book.chapters)
 
 
 def _diag(chapter: Chapter, line: int | None, level: str, message: str) -> Diagnostic:
