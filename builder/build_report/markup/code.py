@@ -42,7 +42,7 @@ def fence_options(info: str) -> tuple[str, bool, int]:
                     numbered = True
                 elif not language:
                     language = name
-        elif key in ("data-startfrom", "data-start") and value.isdigit():
+        elif key.lower() in ("data-startfrom", "data-start") and value.isdigit():
             numbered, start = True, int(value)
     return language, numbered, start
 
