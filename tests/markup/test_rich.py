@@ -183,10 +183,15 @@ def test_code_options_and_wrapping_marks() -> None:
     assert fence_options("python {.numberLines startFrom=9}") == ("python", True, 9)
     assert fence_options("{.rust .number-lines}") == ("rust", True, 1)
     assert fence_options("js") == ("js", False, 1)
-    html = code_html("if x:\n        y = 'a very long string that will have to wrap somewhere'\n", "python {.numberLines}")
+    html = code_html(
+        "if x:\n        y = 'a very long string that will have to wrap somewhere'\n",
+        "python {.numberLines}",
+    )
     root = etree.fromstring(html)
     lines = root.xpath("//span[@class='code-line']")
     assert len(lines) == 2
     assert "padding-left:12ch" in lines[1].get("style")  # its 8 columns + 4 hanging
-    assert lines[1].xpath("span[@class='code-wrap']") and not lines[0].xpath("span[@class='code-wrap']")
+    assert lines[1].xpath("span[@class='code-wrap']") and not lines[0].xpath(
+        "span[@class='code-wrap']"
+    )
     assert [n.text for n in root.xpath("//span[@class='code-ln']")] == ["1", "2"]

@@ -130,8 +130,10 @@ def highlighted_lines(code: str, language: str) -> list[str]:
     return lines
 
 
-def code_html(code: str, info: str) -> str:
-    """A whole code block, as the renderers print it."""
+def code_html(code: str, info: str, in_note: bool = False) -> str:
+    """A whole code block, as the renderers print it. In a print footnote it is spans drawn
+    as blocks, as every block of a note is (renderer.print_note: a <pre> inside the note's
+    span would end the paragraph that calls it)."""
     language, numbered, start = fence_options(info)
     source = code[:-1] if code.endswith("\n") else code
     plain = source.split("\n")
@@ -165,12 +167,16 @@ def code_html(code: str, info: str) -> str:
     if numbered:
         classes.append(f"code-numbered code-gutter-{width}")
     lang = f' class="language-{html.escape(language)}"' if language else ""
+    if in_note:
+        classes = ["footnote-block", "footnote-pre", *classes]
+        return f'<span class="{" ".join(classes)}"><code{lang}>{"".join(out)}</code></span>'
     return f'<pre class="{" ".join(classes)}"><code{lang}>{"".join(out)}</code></pre>\n'
 
 
 def render_fence(self, tokens: list[Token], idx: int, options, env: Any) -> str:
     token = tokens[idx]
     info = token.info if token.type == "fence" else ""
-    return hold(env, code_html(token.content, info)) or (
+    in_note = bool(env.get("_render", {}).get("in_note")) if isinstance(env, dict) else False
+    return hold(env, code_html(token.content, info, in_note)) or (
         f"<pre><code>{html.escape(token.content, quote=False)}</code></pre>\n"
     )

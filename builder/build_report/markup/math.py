@@ -126,7 +126,7 @@ def svg_math(tex: str, display: bool) -> str:
 
     ziamath.config.svg2 = False  # plain paths: no <symbol> ids shared between equations
     ziamath.config.precision = 2
-    svg = ziamath.Latex(tex, size=SIZE, inline=not display).svg()
+    svg = ziamath.Latex(tex, size=SIZE, inline=not display, margin=0).svg()
     box = re.search(r'viewBox="([-\d. ]+)"', svg)
     if box is None:
         raise ValueError("ziamath drew no picture")

@@ -299,11 +299,13 @@ def chapter_html(
         "equations": links.resolver.equations,
     }
     raw = has_raw_html(tokens)
+    render_env["_render"]["in_note"] = target == PRINT  # code in a print note: spans
     notes = {
         numbers[i] - 1: md.renderer.render(inner, md.options, render_env).strip()
         for i, inner in footnote_tokens(tokens, env).items()
         if i in referenced  # a note whose call was in a removed teacher block goes too
     }
+    render_env["_render"]["in_note"] = False
     if target == PRINT:
         render_env["_render"]["notes"] = notes
         html = md.renderer.render(body, md.options, render_env)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 from build_report.errors import Diagnostic
-from build_report.markup.parser import plain_text
 from build_report.markup.equations import equation_numbers
+from build_report.markup.parser import plain_text
 from build_report.markup.references import Reference, chapter_references, css_references
 from build_report.markup.rich import rich_findings
 from build_report.markup.slugs import heading_slug, pandoc_slug, slugify
