@@ -248,6 +248,7 @@ def _library_versions() -> str:
     from importlib import metadata
 
     names = ("markdown-it-py", "mdit-py-plugins", "nh3", "emoji", "fonttools", "pypdf", "pyphen")
+    names += ("pygments", "ziamath", "ziafont", "latex2mathml")  # code and math drawing
     found = []
     for name in names:
         try:

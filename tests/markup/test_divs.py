@@ -37,7 +37,8 @@ Student text.
 def test_nested_divs_with_equal_fences_keep_teacher_text_inside() -> None:
     tokens, env = parse(NESTED, "x")
     teacher = render(tokens)
-    assert "Answer part two, secret." in teacher and '<div class="note" id="n1">' in teacher
+    assert "Answer part two, secret." in teacher
+    assert '<aside class="callout callout-note callout-short" role="note" id="n1">' in teacher
     student = render(without_teacher_blocks(tokens, env))
     assert "secret" not in student and "Inner note" not in student and ":::" not in student
     assert "Student text." in student and "Intro." in student
@@ -46,7 +47,11 @@ def test_nested_divs_with_equal_fences_keep_teacher_text_inside() -> None:
 def test_named_and_braced_divs_become_classes() -> None:
     tokens, _ = parse("::: warning\nCareful.\n:::\n\n:::: {.callout-tip .wide}\nTip.\n::::\n", "x")
     html = render(tokens)
-    assert '<div class="warning">' in html and '<div class="callout-tip wide">' in html
+    assert '<aside class="callout callout-warning callout-short" role="note">' in html
+    assert '<aside class="callout callout-tip wide callout-short" role="note">' in html
+    tokens, _ = parse("::: columns\nText.\n:::\n\n::: {.aside #a}\nMore.\n:::\n", "x")
+    html = render(tokens)  # other divs stay divs
+    assert '<div class="columns">' in html and '<div class="aside" id="a">' in html
 
 
 def test_unclosed_teacher_div_runs_to_the_end() -> None:

@@ -75,7 +75,7 @@ def test_github_markdown_in_the_ebook(readme: Project) -> None:
     boxes = root.xpath("//h:li/h:span[contains(@class, 'task-box')]", namespaces=ns)
     assert [b.get("aria-label") for b in boxes] == ["not done", "done"]
     assert root.xpath("//h:details/h:summary/text()", namespaces=ns) == ["Build from source"]
-    assert root.xpath("//h:div[contains(@class, 'markdown-alert-warning')]", namespaces=ns)
+    assert root.xpath("//h:aside[contains(@class, 'callout-warning')]", namespaces=ns)
     assert root.xpath("//h:a[@href='https://example.org/docs']", namespaces=ns)
     assert root.xpath("//h:s/text()", namespaces=ns) == ["old"]
     assert root.xpath("//h:sub/text()", namespaces=ns) == ["2"]

@@ -18,6 +18,7 @@ from build_report.fonts import undrawable
 from build_report.markup.parser import heading_text
 from build_report.markup.references import with_lines
 from build_report.markup.resolver import Resolver
+from build_report.markup.rich import rich_findings
 from build_report.markup.tables import table_findings
 from build_report.project.config import load_config
 from build_report.project.model import Book, Chapter
@@ -52,7 +53,7 @@ def check_chapters(book: Book) -> list[Diagnostic]:
         found += _duplicate_ids(chapter)
         for ref, resolved in resolver.findings(chapter):
             found.append(resolved.diagnostic(chapter.source, ref.line))
-    return found + table_findings(book) + undrawable(book)
+    return found + table_findings(book) + rich_findings(book.chapters) + undrawable(book)
 
 
 def _diag(chapter: Chapter, line: int | None, level: str, message: str) -> Diagnostic:

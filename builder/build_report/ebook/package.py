@@ -177,7 +177,7 @@ def build_ebook(book: Book) -> Ebook:
         raise
     items = [
         Item(COVER_IMAGE, _cover_svg(book), "cover-image"),
-        *[Item(name, data, "nav" if name == NAV else "") for name, data in documents.items()],
+        *[Item(name, data, _properties(name, data)) for name, data in documents.items()],
         *styles,
         *images,
     ]
@@ -213,6 +213,17 @@ def _documents(chapters: list, files: dict[str, str], context: dict) -> dict[str
             ) from None
     documents[NAV] = finish_document(fill("epub/nav.xhtml.jinja", **context))
     return documents
+
+
+def _properties(name: str, data: bytes) -> str:
+    """The manifest properties of a document: `nav`, and `mathml` or `svg` where it holds
+    MathML (math) or inline SVG (callout icons), as EPUBCheck requires (OPF-014)."""
+    found = ["nav"] if name == NAV else []
+    if b"http://www.w3.org/1998/Math/MathML" in data:
+        found.append("mathml")
+    if b"http://www.w3.org/2000/svg" in data:
+        found.append("svg")
+    return " ".join(found)
 
 
 def _check_unique(items: list[Item]) -> None:

@@ -8,6 +8,8 @@ from lxml import etree, html
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
+# SVG attributes an HTML parser lowercases (it knows no SVG), as XML needs them spelled.
+SVG_CASE = {"viewbox": "viewBox", "preserveaspectratio": "preserveAspectRatio"}
 
 # ARIA roles in our HTML -> the EPUB 3 structural semantics reading systems act on.
 EPUB_TYPES = {
@@ -60,6 +62,9 @@ def _clean_ids(element: etree._Element, seen: set[str]) -> None:
     for node in element.iter():
         if not isinstance(node.tag, str):
             continue
+        for lowered, spelled in SVG_CASE.items():
+            if lowered in node.attrib:
+                node.set(spelled, node.attrib.pop(lowered))
         ident = node.get("id")
         if ident is None:
             continue

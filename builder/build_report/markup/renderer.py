@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
+from build_report.markup import callouts, trusted
 from build_report.markup.parser import (
     TEACHER,
     body_tokens,
@@ -22,6 +23,7 @@ from build_report.markup.parser import (
     plain_text,
 )
 from build_report.markup.resolver import WEB, ChapterLinks
+from build_report.markup.rich import add_render_rules
 from build_report.markup.sanitize import sanitize
 from build_report.markup.tables import Fitter, with_fits
 
@@ -40,6 +42,7 @@ def markdown() -> MarkdownIt:
     md.add_render_rule(f"container_{TEACHER}_close", _teacher_close)
     md.add_render_rule("table_open", _table_open)
     md.add_render_rule("table_close", _table_close)
+    add_render_rules(md)  # callouts, code, math, equation references
     return md
 
 
@@ -81,10 +84,14 @@ def _table_close(self, tokens, idx, options, env) -> str:
 
 
 def _teacher_open(self, tokens, idx, options, env) -> str:
+    if tokens[idx].meta.get("callout"):  # `::: {.note .teacher}`: a callout, tagged
+        return callouts.render_open(self, tokens, idx, options, env)
     return '<div class="teacher-only"><p class="teacher-label">For teachers</p>\n'
 
 
 def _teacher_close(self, tokens, idx, options, env) -> str:
+    if tokens[idx].meta.get("callout"):
+        return callouts.render_close(self, tokens, idx, options, env)
     return "</div>\n"
 
 
@@ -287,20 +294,31 @@ def chapter_html(
     # Numbered in the order of their calls, counting only the notes still called: a student
     # edition that dropped a teacher's note shows 1, 2, 3, not a tell-tale gap.
     numbers = {ident: n for n, ident in enumerate(sorted(referenced), start=1)}
-    render_env["_render"] = {"target": target, "slug": slug, "notes": {}, "numbers": numbers}
+    render_env["_render"] = {
+        **{"target": target, "slug": slug, "notes": {}, "numbers": numbers},
+        "equations": links.resolver.equations,
+    }
     raw = has_raw_html(tokens)
+    render_env["_render"]["in_note"] = target == PRINT  # code in a print note: spans
     notes = {
         numbers[i] - 1: md.renderer.render(inner, md.options, render_env).strip()
         for i, inner in footnote_tokens(tokens, env).items()
         if i in referenced  # a note whose call was in a removed teacher block goes too
     }
+    render_env["_render"]["in_note"] = False
     if target == PRINT:
         render_env["_render"]["notes"] = notes
         html = md.renderer.render(body, md.options, render_env)
-        return _shown(sanitize(html, raw, links.url)), {}
+        return _finished(sanitize(html, raw, links.url), render_env), {}
     html = md.renderer.render(body, md.options, render_env)
-    clean = {i: _shown(sanitize(note, raw, links.url)) for i, note in notes.items()}
-    return _shown(sanitize(html, raw, links.url)), clean
+    clean = {i: _finished(sanitize(note, raw, links.url), render_env) for i, note in notes.items()}
+    return _finished(sanitize(html, raw, links.url), render_env), clean
+
+
+def _finished(html: str, env: dict[str, Any]) -> str:
+    """Sanitized HTML with placeholders shown and our own drawings (icons, math, code) put
+    back where the sanitizer let their markers through (markup/trusted.py)."""
+    return trusted.fill(_shown(html), env)
 
 
 IMG = re.compile(r'<img((?:\s+[\w:-]+(?:="[^"]*")?)*)\s*/?>')  # as nh3 writes it: "-quoted

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 from build_report.errors import Diagnostic
+from build_report.markup.equations import equation_numbers
 from build_report.markup.parser import plain_text
 from build_report.markup.references import Reference, chapter_references, css_references
+from build_report.markup.rich import rich_findings
 from build_report.markup.slugs import heading_slug, pandoc_slug, slugify
 from build_report.markup.tables import table_findings
 from build_report.project.model import Book, Chapter
@@ -87,6 +89,7 @@ class Resolver:
         self.by_name = {posixpath.basename(ch.source): ch for ch in book.chapters}
         self.chapters = book.chapters
         self.ids = {ch.slug: _ids(ch) for ch in book.chapters}
+        self.equations = equation_numbers(book.chapters)  # id -> number, in book order
 
     def chapter(self, chapter: Chapter) -> ChapterLinks:
         return ChapterLinks(self, chapter)
@@ -240,7 +243,7 @@ def book_findings(book: Book) -> list[Diagnostic]:
     from build_report.fonts import undrawable
 
     loading = [w for chapter in book.chapters for w in chapter.warnings]
-    return loading + links + table_findings(book) + undrawable(book)
+    return loading + links + table_findings(book) + rich_findings(book.chapters) + undrawable(book)
 
 
 @dataclass(frozen=True)
