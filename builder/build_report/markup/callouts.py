@@ -23,21 +23,22 @@ from markdown_it.token import Token
 from build_report.errors import Diagnostic, did_you_mean
 from build_report.markup.divs import attributes
 from build_report.markup.trusted import hold
+from build_report.project.languages import words_in
 
 # The generated words of this module, looked up in one place (label catalogues, later).
-WORDS = {
-    "note": "Note",
-    "tip": "Tip",
-    "important": "Important",
-    "warning": "Warning",
-    "caution": "Caution",
-    "activity": "Activity",
-    "vocabulary": "Vocabulary",
-    "think-about-it": "Think about it",
-    "key-idea": "Key idea",
-    "teacher": "For teachers",
-}
-KINDS = tuple(k for k in WORDS if k != "teacher")
+# The kinds; the words printed for them are in the language catalogues (project/labels/*.toml:
+# note, tip, ..., think_about_it, key_idea, and for_teachers for a teacher-only callout).
+KINDS = (
+    "note",
+    "tip",
+    "important",
+    "warning",
+    "caution",
+    "activity",
+    "vocabulary",
+    "think-about-it",
+    "key-idea",
+)
 SHORT_CHARS = 900  # about a third of a page of text: never split across pages
 
 # 16x16 line icons drawn with the text colour: they print the same in black and white.
@@ -170,11 +171,12 @@ def render_open(self, tokens: list[Token], idx: int, options, env: Any) -> str:
     where = f' id="{escapeHtml(str(ident))}"' if ident else ""
     title = meta.get("title") or ""
     heading = f'<span class="callout-heading">{escapeHtml(title)}</span>' if title else ""
-    tag = f'<span class="callout-tag">{WORDS["teacher"]}</span>' if teacher else ""
+    words = words_in(env)
+    tag = f'<span class="callout-tag">{words("for_teachers")}</span>' if teacher else ""
     return (
         f'<aside class="{escapeHtml(" ".join(classes))}" role="note"{where}>\n'
         f'<p class="callout-title">{hold(env, icon(kind))}'
-        f'<span class="callout-kind">{WORDS[kind]}</span>{heading}{tag}</p>\n'
+        f'<span class="callout-kind">{words(kind.replace("-", "_"))}</span>{heading}{tag}</p>\n'
     )
 
 

@@ -22,8 +22,8 @@ from markdown_it.token import Token
 
 from build_report.errors import Diagnostic, did_you_mean
 from build_report.markup.math import BLOCK_TYPES
+from build_report.project.languages import words_in
 
-WORDS = {"equation": "Equation"}
 PREFIX = "eq-"
 REF_TYPE = "eq_ref"
 NAME = re.compile(r"[A-Za-z0-9_:.-]*[A-Za-z0-9_]")
@@ -62,9 +62,9 @@ def equation_label(number: int) -> str:
     return f"({number})"
 
 
-def reference_text(number: int) -> str:
-    """What a reference to equation `number` reads."""
-    return f"{WORDS['equation']} {number}"
+def reference_text(number: int | str, env: Any = None) -> str:
+    """What a reference to equation `number` reads, in the chapter's language."""
+    return words_in(env)("equation", number=number)
 
 
 def labelled(tokens: Iterable[Token]) -> Iterable[tuple[str, Token]]:
@@ -87,8 +87,8 @@ def render_ref(self, tokens: list[Token], idx: int, options, env: Any) -> str:
     ctx = env.get("_render") if isinstance(env, dict) else None
     number = (ctx or {}).get("equations", {}).get(ident)
     if number is None:
-        return f'<span class="eq-ref eq-missing">{WORDS["equation"]} ??</span>'
-    return f'<a class="eq-ref" href="#{html.escape(ident)}">{reference_text(number)}</a>'
+        return f'<span class="eq-ref eq-missing">{reference_text("??", env)}</span>'
+    return f'<a class="eq-ref" href="#{html.escape(ident)}">{reference_text(number, env)}</a>'
 
 
 def equation_findings(chapters: Iterable[Any]) -> list[Diagnostic]:

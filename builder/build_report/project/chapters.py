@@ -71,6 +71,7 @@ def load_chapter(
     warnings = check_keys(front.meta, front.text, shown)
     language = _language(front.meta, front.text, shown, problems)
     tokens, env = parse(front.body, slug, language or config.report.language)
+    env["labels"] = dict(config.labels)  # the words rendering prints (languages.words_in)
     title = front.meta.get("title")
     if title is not None and (not isinstance(title, str) or not title.strip()):
         _problem(

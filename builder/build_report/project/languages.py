@@ -145,6 +145,14 @@ class Words:
         return format_date(when, format="long", locale=locale)
 
 
+def words_in(env: object) -> Words:
+    """The words for a chapter being rendered: its parser env holds its language and the
+    project's [labels] (project/chapters.py puts them there)."""
+    if not isinstance(env, dict):
+        return Words()
+    return Words(str(env.get("language") or "en"), env.get("labels") or {})
+
+
 def _css_escaped(text: str) -> str:
     """`text` inside a CSS string that sits in an HTML <style>: no quote, backslash, line
     break or `<` (which could close the element) left as it is."""
