@@ -172,11 +172,13 @@ def build_ebook(book: Book) -> Ebook:
         sources = {files[ch.slug]: ch.source for ch in book.chapters}
         _drop_dangling_links(documents, sources, diagnostics)
         images = _images(documents, resources, diagnostics, sources)
+        cover = _cover_svg(book)
+        styles = _fitted(styles, [*documents.values(), cover])
     except PermissionError:
         resources.raise_first_refusal()
         raise
     items = [
-        Item(COVER_IMAGE, _cover_svg(book), "cover-image"),
+        Item(COVER_IMAGE, cover, "cover-image"),
         *[Item(name, data, _properties(name, data)) for name, data in documents.items()],
         *styles,
         *images,
@@ -186,6 +188,19 @@ def build_ebook(book: Book) -> Ebook:
     ids = {i.href: i.id for i in items}
     served = tuple(dict.fromkeys(resources.served))
     return Ebook(items, [ids[s] for s in spine], diagnostics, served)
+
+
+def _fitted(styles: list[Item], documents: list[bytes]) -> list[Item]:
+    """The stylesheets and fonts, with only the faces the documents' text uses, subset."""
+    from build_report.ebook.fonts import fit
+
+    text = []
+    for data in documents:
+        root = etree.fromstring(data)
+        text.append("".join(root.itertext()))
+        text.extend(str(v) for v in root.xpath("//@alt | //@title | //@aria-label"))
+    fitted = fit({item.href: item.data for item in styles}, "".join(text))
+    return [Item(item.href, fitted[item.href]) for item in styles if item.href in fitted]
 
 
 def _documents(chapters: list, files: dict[str, str], context: dict) -> dict[str, bytes]:
