@@ -119,7 +119,18 @@ def print_document(
         only=only,
         extra_css=Markup(extra_css),
         stand_ins=stand_ins or [],
+        lists=target_lists(book),
     )
+
+
+def target_lists(book: Book) -> list:
+    """The lists of figures and of tables the config asks for, to follow the contents."""
+    from build_report.markup.apparatus import Apparatus
+    from build_report.markup.crossrefs import lists
+
+    settings = book.config.numbering
+    wanted = {"fig": settings.list_of_figures, "tbl": settings.list_of_tables}
+    return lists(Apparatus(book).targets, {k for k, v in wanted.items() if v})
 
 
 def handout_document(book: Book, selection: str = "", booklet: bool = False) -> str:

@@ -31,6 +31,7 @@ def parser() -> MarkdownIt:
     from mdit_py_plugins.subscript import sub_plugin
     from mdit_py_plugins.superscript import superscript_plugin
 
+    from build_report.markup.citations import citations_plugin
     from build_report.markup.typography import smartquotes_plugin
 
     options = {"typographer": True, "html": True, "tasklists": True, "alerts": True}
@@ -41,6 +42,7 @@ def parser() -> MarkdownIt:
     md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin)
     md.use(deflist_plugin)
     md.use(divs_plugin)
+    md.use(citations_plugin)  # [@key], @fig-x: read as citations or cross-references later
     md.core.ruler.before("footnote_tail", "teacher_footnotes", _teacher_footnotes)
     md.block.ruler.at("reference", _noting_teacher_references(reference))
     md.validateLink = _valid_link

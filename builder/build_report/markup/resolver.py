@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 from build_report.errors import Diagnostic
+from build_report.markup.apparatus import Apparatus
+from build_report.markup.crossrefs import extra_ids
 from build_report.markup.parser import plain_text
 from build_report.markup.references import Reference, chapter_references, css_references
 from build_report.markup.slugs import heading_slug, pandoc_slug, slugify
@@ -72,6 +74,8 @@ def _ids(chapter: Chapter) -> dict[str, str]:
     for ref in chapter_references(chapter):
         if ref.kind == "id":
             found.setdefault(ref.target, ref.target)
+    for ident in extra_ids(chapter):  # a captioned table's `{#tbl-x}`
+        found.setdefault(ident, ident)
     return found
 
 
@@ -87,6 +91,7 @@ class Resolver:
         self.by_name = {posixpath.basename(ch.source): ch for ch in book.chapters}
         self.chapters = book.chapters
         self.ids = {ch.slug: _ids(ch) for ch in book.chapters}
+        self.apparatus = Apparatus(book)  # numbers, cross-references, citations
 
     def chapter(self, chapter: Chapter) -> ChapterLinks:
         return ChapterLinks(self, chapter)
@@ -238,7 +243,7 @@ def book_findings(book: Book) -> list[Diagnostic]:
         for ref, resolved in resolver.findings(chapter)
     ]
     loading = [w for chapter in book.chapters for w in chapter.warnings]
-    return loading + links + table_findings(book)
+    return loading + links + table_findings(book) + resolver.apparatus.findings()
 
 
 @dataclass(frozen=True)

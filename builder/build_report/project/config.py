@@ -65,6 +65,27 @@ class HandoutSettings:
 
 
 @dataclass(frozen=True)
+class NumberingSettings:
+    """Numbered figures, tables and sections (markup/crossrefs.py)."""
+
+    per_chapter: bool = False  # Figure 2.1 (chapter 2's first) rather than Figure 4
+    sections: bool = False  # number the sections (2.1), and `@sec-x` reads "Section 2.1"
+    list_of_figures: bool = False  # a list of figures after the contents
+    list_of_tables: bool = False
+
+
+@dataclass(frozen=True)
+class ReferenceSettings:
+    """Sources cited with `[@key]` (markup/bibliography.py): files inside the project (BibTeX,
+    CSL-JSON, CSL-YAML), a CSL style (a shipped name or a `.csl` path in the project), and
+    whether the list of sources closes the book or each chapter."""
+
+    bibliography: list[str] = field(default_factory=list)
+    style: str = "chicago-notes-bibliography"
+    sources: str = "book"  # "book", "chapter" or "none"
+
+
+@dataclass(frozen=True)
 class Edition:
     """Who a build is for. Teacher material (answers, notes, `::: teacher` blocks) is kept
     only in editions with `teacher_material = true`."""
@@ -87,6 +108,8 @@ class Config:
     path: Path
     handout: HandoutSettings = field(default_factory=HandoutSettings)
     editions: dict[str, Edition] = field(default_factory=lambda: dict(DEFAULT_EDITIONS))
+    numbering: NumberingSettings = field(default_factory=NumberingSettings)
+    references: ReferenceSettings = field(default_factory=ReferenceSettings)
 
     @property
     def root(self) -> Path:
@@ -98,6 +121,8 @@ SECTIONS: dict[str, type] = {
     "build": BuildSettings,
     "handout": HandoutSettings,
     "editions": Edition,
+    "numbering": NumberingSettings,
+    "references": ReferenceSettings,
 }
 
 
@@ -215,6 +240,8 @@ def load_config(root: Path, paper: str | None = None) -> Config:
             key_line(text, "answer_lines", "handout"),
         )
     editions = _editions(data.get("editions", {}), text, shown)
+    numbering = _section("numbering", NumberingSettings, data.get("numbering", {}), text, shown)
+    references = _references(data.get("references", {}), text, shown)
     if not report.slug:
         report = dataclasses.replace(report, slug=slugify(report.title))
     elif slugify(report.slug) != report.slug:
@@ -251,7 +278,30 @@ def load_config(root: Path, paper: str | None = None) -> Config:
     _inside_project(root, build.print_css, "print_css", "build", text, shown)
     _inside_project(root, handout.css, "css", "handout", text, shown)
     build = dataclasses.replace(build, paper=chosen)
-    return Config(report=report, build=build, path=path, handout=handout, editions=editions)
+    return Config(
+        report=report,
+        build=build,
+        path=path,
+        handout=handout,
+        editions=editions,
+        numbering=numbering,
+        references=references,
+    )
+
+
+def _references(data: Any, text: str, shown: str) -> ReferenceSettings:
+    """[references]: `bibliography` may be one file or a list of them."""
+    if isinstance(data, dict) and isinstance(data.get("bibliography"), str):
+        data = {**data, "bibliography": [data["bibliography"]]}
+    found = _section("references", ReferenceSettings, data, text, shown)
+    if found.sources not in ("book", "chapter", "none"):
+        raise BuildError(
+            shown,
+            f"unknown sources '{found.sources}' in [references]",
+            "use 'book', 'chapter' or 'none'",
+            key_line(text, "sources", "references"),
+        )
+    return found
 
 
 def _inside_project(root: Path, value: str, key: str, table: str, text: str, shown: str) -> None:
