@@ -60,6 +60,8 @@ key_terms:
 
 The trend is in @fig-revenue, the money in @tbl-budget, and the approach in @sec-method.
 
+Smith argues this [@smith2020, p. 4], and others agree [see @virtanen2019; @nato2022].
+
 {FILLER * 6}
 ## Background
 
@@ -92,6 +94,8 @@ title: Second Chapter
 
 As @fig-revenue shows, and [see @sec-method]; the costs are in @tbl-costs.
 
+As @smith2020 notes, winter is coming [@yle2023]. Later again [@smith2020].
+
 {FILLER * 3}
 Table: Costs by region {{#tbl-costs}}
 
@@ -103,12 +107,17 @@ Table: Costs by region {{#tbl-costs}}
 """
 
 
-def apparatus_book(root: Path, toml: str = "") -> Project:
-    """The book at `root`, with `toml` added to its report.toml."""
+REFERENCES = '\n[references]\nbibliography = "references.bib"\n'
+
+
+def apparatus_book(root: Path, toml: str = "", references: str = "") -> Project:
+    """The book at `root`, with `toml` added to its report.toml, and `references` added to
+    its [references] table."""
     from PIL import Image
 
     book = new_project(root)
-    book.write("report.toml", (book.root / "report.toml").read_text() + toml)
+    config = (book.root / "report.toml").read_text() + REFERENCES + references + toml
+    book.write("report.toml", config)
     book.write("chapters/01-first.md", FIRST)
     book.write("chapters/02-second.md", SECOND)
     book.write("references.bib", BIB)

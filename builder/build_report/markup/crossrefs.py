@@ -78,6 +78,7 @@ class Target:
     caption: str  # its words (caption, heading), for the lists and unnumbered targets
     line: int | None = None
     number: str = ""  # "3", "2.1"; "" when unnumbered
+    shown: bool = True  # in this document (a handout of some chapters numbers the rest too)
 
     def label(self, suppress: bool = False) -> str:
         """ "Figure 3"; the number alone for `[-@fig-x]`; a heading without a number by its
@@ -196,7 +197,7 @@ class Targets:
         return found[0] if len(found) == 1 else None
 
     def of_kind(self, prefix: str) -> list[Target]:
-        return [t for t in self.ordered if t.prefix == prefix and t.number]
+        return [t for t in self.ordered if t.prefix == prefix and t.number and t.shown]
 
 
 def book_targets(book: Book) -> Targets:
@@ -206,7 +207,8 @@ def book_targets(book: Book) -> Targets:
     counts: dict[str, int] = {}
     ordered: list[Target] = []
     problems: list[Diagnostic] = []
-    for chapter in book.chapters:
+    shown = {chapter.slug for chapter in book.chapters}
+    for chapter in book.all_chapters:
         sections = [0] * len(NUMBERED_LEVELS)
         if per_chapter:
             counts = {}
@@ -237,7 +239,7 @@ def book_targets(book: Book) -> Targets:
             target = Target(
                 found.name, found.ident, found.prefix, chapter.slug, found.caption, found.line
             )
-            ordered.append(replace(target, number=number))
+            ordered.append(replace(target, number=number, shown=chapter.slug in shown))
     by_name: dict[str, list[Target]] = {}
     for target in ordered:
         by_name.setdefault(target.name, []).append(target)
@@ -345,11 +347,13 @@ def _figure(inline: Token, image: Token, target: Target | None) -> list[Token]:
 def _caption_tokens(inline: Token, target: Target | None) -> list[Token]:
     """A table's `<caption>`: its number and the caption's inline Markdown, without the
     `Table:` lead and the `{#id}` attributes."""
-    children = [c.copy() for c in inline.children or []]
+    children = list(inline.children or [])  # a citation keeps its identity (bibliography.py)
     if children and children[0].type == "text":
-        children[0].content = re.sub(r"^(?:Table)?:\s+", "", children[0].content)
+        lead = re.sub(r"^(?:Table)?:\s+", "", children[0].content)
+        children[0] = children[0].copy(content=lead)
     if children and children[-1].type == "text":
-        children[-1].content = re.sub(r"\s*\{[^{}]*\}\s*$", "", children[-1].content)
+        tail = re.sub(r"\s*\{[^{}]*\}\s*$", "", children[-1].content)
+        children[-1] = children[-1].copy(content=tail)
     label = escapeHtml(target.label()) if target and target.number else ""
     if label:
         lead = Token("html_inline", "", 0)
@@ -391,7 +395,9 @@ def reference_html(citation: Token, chapter: Chapter, targets: Targets, paged: b
             continue
         words = escapeHtml(target.label(item.suppress_author))
         html = f'<a class="xref xref-{target.prefix}" href="#{target.ident}">{words}</a>'
-        if paged:
+        if not target.shown:  # in a chapter this handout leaves out: no link, no page
+            html = f'<span class="xref xref-{target.prefix}">{words}</span>'
+        elif paged:
             html += (
                 f'<span class="xref-page"> ({escapeHtml(word("page"))}\u00a0'
                 f'<a class="xref-page-number" href="#{target.ident}"></a>)</span>'
