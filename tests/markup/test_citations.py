@@ -192,3 +192,16 @@ def test_csl_json_and_yaml_sources(tmp_path: Path) -> None:
     text = " ".join(flat(d) for d in docs.values())
     assert "Lee, Ann. Northern Lights. Aurora Press, 2021." in text
     assert "Kim, Bo. Ice, 2018." in text or "Kim, Bo. Ice. 2018." in text
+
+
+def test_handout_keeps_book_numbers_and_lists_its_chapters_sources(tmp_path: Path) -> None:
+    book = apparatus_book(tmp_path / "book")
+    result = book.build("handout", "--chapters", "2")
+    assert result.exit_code == 0, result.output
+    handout = book.root / "build" / "fixture-book-handout-student.pdf"
+    text = " ".join(pdf_text(handout).split())
+    assert "As Figure 1 shows" in text  # chapter 1's figure keeps its number, without a page
+    assert "Figure 2: Second chart" in text and "Table 2: Costs by region" in text
+    sources = text[text.index("Sources") :]
+    assert "Korhonen, Matti." in sources and "Smith, Jane, and John Doe." in sources
+    assert "Virtanen" not in sources  # cited only in chapter 1
