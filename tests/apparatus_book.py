@@ -65,6 +65,8 @@ Smith argues this [@smith2020, p. 4], and others agree [see @virtanen2019; @nato
 {FILLER * 6}
 ## Background
 
+The talks were held in [Helsinki]{{.index}} under the doctrine of [deterrence]{{.index term="Deterrence"}}.
+
 {FILLER * 5}
 ![Revenue by year](chart.png){{#fig-revenue}}
 
@@ -80,7 +82,7 @@ Table: Budget by year {{#tbl-budget}}
 
 ### Details
 
-Text.
+Officials met again in [Helsinki]{{.index}}.
 
 ## Notes {{.unnumbered}}
 
@@ -104,6 +106,8 @@ Table: Costs by region {{#tbl-costs}}
 | North  | 5    |
 
 ![Second chart](chart.png){{#fig-second}}
+
+Back in [the capital]{{.index term="Helsinki"}}, [NATO]{{.index}} waited.
 """
 
 

@@ -65,7 +65,7 @@ def test_chicago_bibliography_entries(chicago: Project) -> None:
     sources = [
         flat(li)
         for doc in docs.values()
-        for li in doc.iterfind(".//x:section[@class='sources']//x:li", XHTML)
+        for li in doc.iterfind(".//x:section[@role='doc-bibliography']//x:li", XHTML)
     ]
     assert sources == [
         "Korhonen, Matti. “Helsinki Prepares for Winter.” Yle News, 2023. https://yle.fi/a/123.",
@@ -90,7 +90,7 @@ def test_apa_in_text_and_reference_list(tmp_path: Path) -> None:
     assert "others agree (NATO, 2022; see Virtanen, 2019)." in text  # APA sorts a cite's items
     assert "As Smith and Doe (2020) notes" in text
     lists = [
-        [flat(li) for li in doc.iterfind(".//x:section[@class='sources']//x:li", XHTML)]
+        [flat(li) for li in doc.iterfind(".//x:section[@role='doc-bibliography']//x:li", XHTML)]
         for doc in docs.values()
     ]
     lists = [found for found in lists if found]

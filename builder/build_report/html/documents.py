@@ -37,11 +37,13 @@ class ChapterHtml:
 
 
 def chapters_html(
-    book: Book, target: str, files: dict[str, str] | None = None
+    book: Book, target: str, files: dict[str, str] | None = None, back_matter: bool = True
 ) -> list[ChapterHtml]:
     """Each chapter's Markdown rendered for one target (the Markdown itself was parsed once).
-    `files` names each chapter's document in the EPUB; None for the one print document."""
+    `files` names each chapter's document in the EPUB; None for the one print document.
+    `back_matter`: the glossary after the last chapter (a handout has its key terms box)."""
     resolver = Resolver(book, files)
+    resolver.apparatus.back_matter = back_matter
     out = []
     for chapter in book.chapters:
         tokens = list(chapter.tokens)
@@ -145,7 +147,7 @@ def handout_document(book: Book, selection: str = "", booklet: bool = False) -> 
         created=book.created.isoformat(),
         stylesheet=config.handout.css,
         paper=page_size(book, booklet),
-        chapters=chapters_html(book, PRINT),
+        chapters=chapters_html(book, PRINT, back_matter=False),
         selection=selection,
         timeline=[entry for ch in book.chapters for entry in ch.timeline],
         key_terms=[term for ch in book.chapters for term in ch.key_terms],

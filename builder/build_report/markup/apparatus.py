@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from markdown_it.token import Token
 
 from build_report.errors import Diagnostic
-from build_report.markup import crossrefs
+from build_report.markup import backmatter, crossrefs
 from build_report.project.model import Book, Chapter
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ class Apparatus:
 
     def __init__(self, book: Book) -> None:
         self.book = book
+        self.back_matter = True  # the handout has its own key terms, and no glossary
 
     @cached_property
     def targets(self) -> crossrefs.Targets:
@@ -44,9 +45,21 @@ class Apparatus:
         """A chapter's tokens for one output, with numbers, references and citations written
         out (`paged`: print, where references carry pages and notes float to the foot)."""
         tokens = crossrefs.apply(tokens, chapter, self.targets, paged=paged)
+        tokens = backmatter.with_marks(tokens, chapter)
         if self.sources is not None:
             tokens, env = self.sources.apply(tokens, env, chapter)
+        if self.book.chapters and chapter.slug == self.book.chapters[-1].slug:
+            tokens = _before_notes(tokens, self._back_matter(paged))
         return tokens, env
+
+    def _back_matter(self, paged: bool) -> str:
+        settings = self.book.config.back_matter
+        parts = []
+        if settings.glossary and self.back_matter:
+            parts.append(backmatter.glossary_html(self.book))
+        if settings.index:
+            parts.append(backmatter.index_html(self.book, paged))
+        return "".join(parts)
 
     def findings(self) -> list[Diagnostic]:
         """Unknown references and keys, unused and malformed sources: what `check` and the
@@ -55,3 +68,19 @@ class Apparatus:
         if self.sources is not None:
             found += self.sources.findings()
         return found
+
+
+def extra_ids(chapter: Chapter) -> list[str]:
+    """Ids the apparatus adds to a chapter (captioned tables, index marks), so links to
+    them resolve, in `check` as in the builds."""
+    return [*crossrefs.extra_ids(chapter), *(m.ident for m in backmatter.marks(chapter))]
+
+
+def _before_notes(tokens: list[Token], html: str) -> list[Token]:
+    """`html` at the end of the chapter's text, before the footnote block."""
+    if not html:
+        return tokens
+    from build_report.markup.parser import body_tokens
+
+    body = body_tokens(tokens)
+    return [*body, Token("html_block", "", 0, content=html), *tokens[len(body) :]]

@@ -270,7 +270,7 @@ class Sources:
             out[id(cite.token)] = self._quotes(str(text))
         return out
 
-    def sources_html(self, cites: list[Cite], ident: str) -> str:
+    def sources_html(self, cites: list[Cite], ident: str, back: bool = False) -> str:
         """The list of the sources `cites` cite, sorted and formatted by the style."""
         from citeproc import CitationStylesBibliography, formatter
 
@@ -287,7 +287,7 @@ class Sources:
             for item in bibliography.bibliography()
         )
         return (
-            f'<section class="sources" role="doc-bibliography">\n'
+            f'<section class="sources{" back-matter" if back else ""}" role="doc-bibliography">\n'
             f'<h2 class="sources-title" id="{ident}">{escapeHtml(word("sources"))}</h2>\n'
             f'<ul class="sources-list">\n{entries}</ul>\n</section>\n'
         )
@@ -393,7 +393,7 @@ class Sources:
             cites = [c for c in self.cites if c.chapter.slug in shown]
         else:
             return []
-        html = self.sources_html(cites, f"{chapter.slug}--sources")
+        html = self.sources_html(cites, f"{chapter.slug}--sources", scope == "book")
         return [Token("html_block", "", 0, content=html)] if html else []
 
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 from build_report.errors import Diagnostic
-from build_report.markup.apparatus import Apparatus
-from build_report.markup.crossrefs import extra_ids
+from build_report.markup.apparatus import Apparatus, extra_ids
 from build_report.markup.parser import plain_text
 from build_report.markup.references import Reference, chapter_references, css_references
 from build_report.markup.slugs import heading_slug, pandoc_slug, slugify
@@ -74,7 +73,7 @@ def _ids(chapter: Chapter) -> dict[str, str]:
     for ref in chapter_references(chapter):
         if ref.kind == "id":
             found.setdefault(ref.target, ref.target)
-    for ident in extra_ids(chapter):  # a captioned table's `{#tbl-x}`
+    for ident in extra_ids(chapter):  # a captioned table's `{#tbl-x}`, index marks
         found.setdefault(ident, ident)
     return found
 

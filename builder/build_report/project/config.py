@@ -86,6 +86,16 @@ class ReferenceSettings:
 
 
 @dataclass(frozen=True)
+class BackMatterSettings:
+    """What follows the last chapter (markup/backmatter.py): a glossary of the chapters' key
+    terms, and an index of the terms marked `[term]{.index}`. Each appears only when the
+    chapters give it something to hold."""
+
+    glossary: bool = True
+    index: bool = True
+
+
+@dataclass(frozen=True)
 class Edition:
     """Who a build is for. Teacher material (answers, notes, `::: teacher` blocks) is kept
     only in editions with `teacher_material = true`."""
@@ -110,6 +120,7 @@ class Config:
     editions: dict[str, Edition] = field(default_factory=lambda: dict(DEFAULT_EDITIONS))
     numbering: NumberingSettings = field(default_factory=NumberingSettings)
     references: ReferenceSettings = field(default_factory=ReferenceSettings)
+    back_matter: BackMatterSettings = field(default_factory=BackMatterSettings)
 
     @property
     def root(self) -> Path:
@@ -123,6 +134,7 @@ SECTIONS: dict[str, type] = {
     "editions": Edition,
     "numbering": NumberingSettings,
     "references": ReferenceSettings,
+    "back_matter": BackMatterSettings,
 }
 
 
@@ -242,6 +254,7 @@ def load_config(root: Path, paper: str | None = None) -> Config:
     editions = _editions(data.get("editions", {}), text, shown)
     numbering = _section("numbering", NumberingSettings, data.get("numbering", {}), text, shown)
     references = _references(data.get("references", {}), text, shown)
+    back = _section("back_matter", BackMatterSettings, data.get("back_matter", {}), text, shown)
     if not report.slug:
         report = dataclasses.replace(report, slug=slugify(report.title))
     elif slugify(report.slug) != report.slug:
@@ -286,6 +299,7 @@ def load_config(root: Path, paper: str | None = None) -> Config:
         editions=editions,
         numbering=numbering,
         references=references,
+        back_matter=back,
     )
 
 
