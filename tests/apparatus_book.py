@@ -65,7 +65,8 @@ Smith argues this [@smith2020, p. 4], and others agree [see @virtanen2019; @nato
 {FILLER * 6}
 ## Background
 
-The talks were held in [Helsinki]{{.index}} under the doctrine of [deterrence]{{.index term="Deterrence"}}.
+The talks were held in [Helsinki]{{.index}} under the doctrine of
+[deterrence]{{.index term="Deterrence"}}.
 
 {FILLER * 5}
 ![Revenue by year](chart.png){{#fig-revenue}}
@@ -111,6 +112,7 @@ Back in [the capital]{{.index term="Helsinki"}}, [NATO]{{.index}} waited.
 """
 
 
+BACK_MATTER = "\n[back_matter]\nglossary = true\n"
 REFERENCES = '\n[references]\nbibliography = "references.bib"\n'
 
 
@@ -120,7 +122,8 @@ def apparatus_book(root: Path, toml: str = "", references: str = "") -> Project:
     from PIL import Image
 
     book = new_project(root)
-    config = (book.root / "report.toml").read_text() + REFERENCES + references + toml
+    config = (book.root / "report.toml").read_text() + BACK_MATTER + REFERENCES + references
+    config += toml
     book.write("report.toml", config)
     book.write("chapters/01-first.md", FIRST)
     book.write("chapters/02-second.md", SECOND)

@@ -89,9 +89,10 @@ class ReferenceSettings:
 class BackMatterSettings:
     """What follows the last chapter (markup/backmatter.py): a glossary of the chapters' key
     terms, and an index of the terms marked `[term]{.index}`. Each appears only when the
-    chapters give it something to hold."""
+    chapters give it something to hold; the glossary is asked for (a book whose key terms
+    are boxed in its chapters does not grow pages it did not ask for)."""
 
-    glossary: bool = True
+    glossary: bool = False
     index: bool = True
 
 
