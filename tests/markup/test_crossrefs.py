@@ -139,3 +139,15 @@ def test_without_section_numbers_a_section_is_named_by_its_title(tmp_path: Path)
         )
     assert "approach in “Method”." in text
     assert "1.2 Method" not in text and "Section 1" not in text
+
+
+def test_parallel_layout_prints_the_same_pages(book: Project, pdf: Path, tmp_path: Path) -> None:
+    """--jobs lays out parts apart, where a page number would count from the part: a book
+    that prints its own pages is laid out in one process, with the same references."""
+    out = tmp_path / "jobs.pdf"
+    result = book.build("pdf", "--jobs", "2", "-o", out)
+    assert result.exit_code == 0, result.output
+    found = re.findall(r"(?:Figure|Table|Section) [\d.]+ \(p\. \d+\)", pdf_text(out))
+    assert found and found == re.findall(
+        r"(?:Figure|Table|Section) [\d.]+ \(p\. \d+\)", pdf_text(pdf)
+    )

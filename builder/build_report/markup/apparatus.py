@@ -84,3 +84,16 @@ def _before_notes(tokens: list[Token], html: str) -> list[Token]:
 
     body = body_tokens(tokens)
     return [*body, Token("html_block", "", 0, content=html), *tokens[len(body) :]]
+
+
+def prints_pages(book: Book) -> bool:
+    """Whether the print book shows the pages of its own targets (`Figure 1 (p. 5)`, the
+    index, the lists of figures and tables): target-counter needs the whole book laid out
+    at once, so such a book is laid out in one process (pdf/writer.py), not in parts."""
+    settings = book.config.numbering
+    lists = settings.list_of_figures or settings.list_of_tables
+    return (
+        lists
+        or any(True for chapter in book.chapters for _ in crossrefs.references(chapter))
+        or (book.config.back_matter.index and any(backmatter.marks(c) for c in book.chapters))
+    )
