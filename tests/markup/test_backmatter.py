@@ -79,6 +79,9 @@ def test_epub_glossary_and_index_link_to_the_terms(book: Project) -> None:
         for li in last.iterfind(".//x:section[@role='doc-index']//x:li", XHTML)
     }
     assert set(entries) == {"Deterrence", "Helsinki", "NATO"}
+    nav = next(d for d in docs.values() if d.find(".//x:nav[@id='toc']", XHTML) is not None)
+    shown = [a.text for a in nav.iterfind(".//x:nav[@id='toc']//x:a", XHTML)]
+    assert shown[-3:] == ["Sources", "Glossary", "Index"]  # the back matter is in the nav
     assert len(entries["Helsinki"]) == 2  # one link per chapter
     for links in entries.values():
         for href in links:

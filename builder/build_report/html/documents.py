@@ -61,6 +61,7 @@ def chapters_html(
             ) from None
         href = f"#{chapter.anchor}" if files is None else files[chapter.slug]
         sections = tuple(Section(i, t) for i, t in headings(tokens))
+        sections += tuple(Section(i, t) for i, t in resolver.apparatus.added.get(chapter.slug, []))
         out.append(
             ChapterHtml(
                 chapter,

@@ -8,7 +8,9 @@ Apparatus per book and every renderer and `check` ask it: the builds and `check`
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
+from html import unescape
 from typing import TYPE_CHECKING, Any
 
 from markdown_it.token import Token
@@ -16,6 +18,11 @@ from markdown_it.token import Token
 from build_report.errors import Diagnostic
 from build_report.markup import backmatter, crossrefs
 from build_report.project.model import Book, Chapter
+
+# The headings of the sections the apparatus adds (sources, glossary, index), for the EPUB nav
+ADDED_HEADING = re.compile(
+    r'<h2 class="(?:sources-title|back-matter-title)" id="([^"]+)">([^<]+)</h2>'
+)
 
 if TYPE_CHECKING:
     from build_report.markup.bibliography import Sources
@@ -27,6 +34,7 @@ class Apparatus:
     def __init__(self, book: Book) -> None:
         self.book = book
         self.back_matter = True  # the handout has its own key terms, and no glossary
+        self.added: dict[str, list[tuple[str, str]]] = {}  # chapter -> (id, title) it gained
 
     @cached_property
     def targets(self) -> crossrefs.Targets:
@@ -50,6 +58,12 @@ class Apparatus:
             tokens, env = self.sources.apply(tokens, env, chapter)
         if self.book.chapters and chapter.slug == self.book.chapters[-1].slug:
             tokens = _before_notes(tokens, self._back_matter(paged))
+        self.added[chapter.slug] = [
+            (ident, unescape(title))
+            for t in tokens
+            if t.type == "html_block"
+            for ident, title in ADDED_HEADING.findall(t.content)
+        ]
         return tokens, env
 
     def _back_matter(self, paged: bool) -> str:
