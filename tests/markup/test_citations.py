@@ -205,3 +205,33 @@ def test_handout_keeps_book_numbers_and_lists_its_chapters_sources(tmp_path: Pat
     sources = text[text.index("Sources") :]
     assert "Korhonen, Matti." in sources and "Smith, Jane, and John Doe." in sources
     assert "Virtanen" not in sources  # cited only in chapter 1
+
+
+def test_any_csl_file_in_the_project(tmp_path: Path) -> None:
+    import shutil
+
+    from build_report.markup.bibliography import STYLES
+
+    book = apparatus_book(tmp_path / "book", references='style = "styles/house.csl"\n')
+    shutil.copy(STYLES / "chicago-author-date.csl", book.root / "styles" / "house.csl")
+    docs = epub_texts(book)
+    text = " ".join(flat(d) for d in docs.values())
+    assert "Smith argues this (Smith and Doe 2020, 4)," in text
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("<style>not closed", "is not well-formed XML"),
+        ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "/etc/passwd">]><x/>', "DTD"),
+        ("<html/>", "is not a CSL style"),
+    ],
+)
+def test_a_bad_csl_file_is_an_error_in_check(tmp_path: Path, content: str, message: str) -> None:
+    book = apparatus_book(tmp_path / "book", references='style = "styles/bad.csl"\n')
+    book.write("styles/bad.csl", content)
+    result = book.build("check")
+    assert result.exit_code == 1, result.output
+    assert "report.toml:" in result.output and message in result.output
+    assert "root:" not in result.output  # nothing of /etc/passwd
+    assert book.build("pdf").exit_code == 1

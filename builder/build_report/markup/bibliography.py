@@ -23,7 +23,7 @@ from typing import Any
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-from build_report.errors import Diagnostic, key_line
+from build_report.errors import BuildError, Diagnostic, key_line
 from build_report.markup.crossrefs import prefix_of
 from build_report.project.model import Book, Chapter
 from build_report.references.read import Entries, read_file
@@ -153,8 +153,21 @@ class Sources:
             self._problem("style", f"unknown style '{style}'; use {known} or a .csl file")
             return None
         path = self._inside(style, "style")
-        if path is not None and re.search(rb"<!(DOCTYPE|ENTITY)", path.read_bytes()[:65536]):
+        if path is None:
+            return None
+        data = path.read_bytes()
+        if re.search(rb"<!(DOCTYPE|ENTITY)", data):  # entities could read other files
             self._problem("style", f"style '{style}' declares a DTD or entities, refused")
+            return None
+        from lxml import etree
+
+        try:
+            root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError as exc:
+            self._problem("style", f"style '{style}' is not well-formed XML: {exc}")
+            return None
+        if root.tag != "{http://purl.org/net/xbiblio/csl}style":
+            self._problem("style", f"style '{style}' is not a CSL style (no <style> root)")
             return None
         return path
 
@@ -235,8 +248,13 @@ class Sources:
         from citeproc.source.json import CiteProcJSON
 
         _never_initialize_when_told()
-        style = CitationStylesStyle(str(self.style_path), locale=_locale(self.book), validate=False)
-        return style, CiteProcJSON(list(self.entries.items.values()))
+        try:
+            style = CitationStylesStyle(
+                str(self.style_path), locale=_locale(self.book), validate=False
+            )
+            return style, CiteProcJSON(list(self.entries.items.values()))
+        except Exception as exc:  # noqa: BLE001 - a style citeproc-py cannot read
+            raise self._cannot(exc) from None
 
     def _citation(self, cite: Cite):
         from citeproc import Citation, CitationItem, Locator
@@ -258,34 +276,48 @@ class Sources:
         """id(citation token) -> its HTML (a note's text with note styles), in reading order."""
         from citeproc import CitationStylesBibliography, formatter
 
+        chosen = [c for c in self.cites if self.cites_source(c)]
+        if not chosen:
+            return {}
         style, source = self._engine
         bibliography = CitationStylesBibliography(style, source, formatter.html)
-        chosen = [c for c in self.cites if self.cites_source(c)]
         citations = [self._citation(c) for c in chosen]
-        for citation in citations:
-            bibliography.register(citation)
         out = {}
-        for cite, citation in zip(chosen, citations, strict=True):
-            text = bibliography.cite(citation, lambda item: None)
-            out[id(cite.token)] = self._quotes(str(text))
+        try:
+            for citation in citations:
+                bibliography.register(citation)
+            for cite, citation in zip(chosen, citations, strict=True):
+                text = bibliography.cite(citation, lambda item: None)
+                out[id(cite.token)] = self._quotes(str(text))
+        except Exception as exc:  # noqa: BLE001 - a style citeproc-py cannot run
+            raise self._cannot(exc) from None
         return out
+
+    def _cannot(self, exc: Exception) -> BuildError:
+        return BuildError(
+            "report.toml",
+            f"the citation style '{self.settings.style}' cannot be applied: {exc}",
+            "use one of the shipped styles or another .csl file",
+            key_line(self.config_text, "style", "references"),
+        )
 
     def sources_html(self, cites: list[Cite], ident: str, back: bool = False) -> str:
         """The list of the sources `cites` cite, sorted and formatted by the style."""
         from citeproc import CitationStylesBibliography, formatter
 
+        cites = [c for c in cites if self.cites_source(c)]
+        if not cites:
+            return ""
         style, source = self._engine
         bibliography = CitationStylesBibliography(style, source, formatter.html)
-        for cite in cites:
-            if self.cites_source(cite):
+        try:
+            for cite in cites:
                 bibliography.register(self._citation(cite))
-        if not bibliography.keys:
-            return ""
-        bibliography.sort()
-        entries = "".join(
-            f'<li class="source">{self._quotes(str(item))}</li>\n'
-            for item in bibliography.bibliography()
-        )
+            bibliography.sort()
+            items = [str(item) for item in bibliography.bibliography()]
+        except Exception as exc:  # noqa: BLE001 - a style citeproc-py cannot run
+            raise self._cannot(exc) from None
+        entries = "".join(f'<li class="source">{self._quotes(item)}</li>\n' for item in items)
         return (
             f'<section class="sources{" back-matter" if back else ""}" role="doc-bibliography">\n'
             f'<h2 class="sources-title" id="{ident}">{escapeHtml(word("sources"))}</h2>\n'
