@@ -235,3 +235,16 @@ def test_a_bad_csl_file_is_an_error_in_check(tmp_path: Path, content: str, messa
     assert "report.toml:" in result.output and message in result.output
     assert "root:" not in result.output  # nothing of /etc/passwd
     assert book.build("pdf").exit_code == 1
+
+
+def test_a_near_miss_of_a_key_in_the_text_is_a_warning(tmp_path: Path) -> None:
+    book = apparatus_book(tmp_path / "book")
+    text = (book.root / "chapters" / "02-second.md").read_text()
+    book.write("chapters/02-second.md", text + "\nAs @smtih2020 says.\n")
+    result = book.build("check")
+    assert result.exit_code == 0, result.output
+    line = text.count("\n") + 2
+    assert (
+        f"chapters/02-second.md:{line}: warning: @smtih2020 is not in the bibliography and is "
+        "printed as written; did you mean @smith2020?" in result.output
+    )

@@ -13,6 +13,7 @@ and "subsequent" depend on it); `check` reports what this module finds.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -203,6 +204,7 @@ class Sources:
                     )
             return found
         used: set[str] = set()
+        keys = list(self.entries.items)
         for cite in self.cites:
             for item in cite.token.meta["items"]:
                 if self.known(item.key):
@@ -215,6 +217,20 @@ class Sources:
                             None,
                             "error",
                             f"citation of '{item.key}': no such entry in the bibliography",
+                            kind=UNKNOWN_KIND,
+                        )
+                    )
+                elif close := difflib.get_close_matches(item.key.lower(), keys, 1, 0.8):
+                    # `@smtih2020` reads as a word (a handle, a name) unless it is a key, so
+                    # only a near miss of a key is worth saying
+                    found.append(
+                        Diagnostic(
+                            cite.chapter.source,
+                            cite.line,
+                            None,
+                            "warning",
+                            f"@{item.key} is not in the bibliography and is printed as written;"
+                            f" did you mean @{self.entries.items[close[0]]['id']}?",
                             kind=UNKNOWN_KIND,
                         )
                     )
