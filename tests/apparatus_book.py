@@ -85,7 +85,7 @@ Table: Budget by year {{#tbl-budget}}
 
 Officials met again in [Helsinki]{{.index}}.
 
-## Notes {{.unnumbered}}
+## Notes {{-}}
 
 Write to jane@example.org.
 """
@@ -109,6 +109,10 @@ Table: Costs by region {{#tbl-costs}}
 ![Second chart](chart.png){{#fig-second}}
 
 Back in [the capital]{{.index term="Helsinki"}}, [NATO]{{.index}} waited.
+
+## Appendix {{#sec-appendix .unnumbered}}
+
+See @sec-appendix.
 """
 
 

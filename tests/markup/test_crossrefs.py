@@ -55,8 +55,10 @@ def test_references_span_pages_and_chapters(pdf: Path) -> None:
 def test_unnumbered_heading_and_email(pdf: Path) -> None:
     text = pdf_text(pdf)
     assert "1.2.1 Details" in text
-    assert re.search(r"^Notes$", text, re.M), "an .unnumbered heading has no number"
-    assert "{.unnumbered}" not in text and "{#sec-method}" not in text
+    assert re.search(r"^Notes$", text, re.M), "a {-} heading has no number"
+    assert re.search(r"^Appendix$", text, re.M), "an .unnumbered heading has no number"
+    assert "See “Appendix” (p." in text  # a reference to it names it
+    assert "{" not in text
     assert "jane@example.org" in text
 
 

@@ -184,7 +184,10 @@ def _heading_attributes(heading: Token, inline: Token) -> None:
         return
     last.content = last.content[: found.start()]
     inline.content = HEADING_ATTRIBUTES.sub("", inline.content)
-    for key, value in attributes(found.group(1)):
+    given = attributes(found.group(1))
+    if "-" in found.group(1).split():  # pandoc's shorthand for {.unnumbered}
+        given.append(("class", "unnumbered"))
+    for key, value in given:
         if key == "class" and heading.attrGet("class"):
             value = f"{heading.attrGet('class')} {value}"
         heading.attrSet(key, value)
