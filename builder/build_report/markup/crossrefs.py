@@ -33,6 +33,7 @@ WORDS = {
     "list-of-figures": "List of figures",
     "list-of-tables": "List of tables",
     "unknown": "??",
+    "quoted": "“{}”",  # an unnumbered section, named by its title
 }
 
 
@@ -84,7 +85,7 @@ class Target:
         """ "Figure 3"; the number alone for `[-@fig-x]`; a heading without a number by its
         title."""
         if not self.number:
-            return f"“{self.caption}”"
+            return word("quoted").format(self.caption)
         if suppress:
             return self.number
         return f"{word(PREFIXES[self.prefix].word)} {self.number}"
