@@ -248,3 +248,17 @@ def test_a_near_miss_of_a_key_in_the_text_is_a_warning(tmp_path: Path) -> None:
         f"chapters/02-second.md:{line}: warning: @smtih2020 is not in the bibliography and is "
         "printed as written; did you mean @smith2020?" in result.output
     )
+
+
+def test_an_entry_cited_only_for_teachers_is_used(tmp_path: Path) -> None:
+    book = apparatus_book(tmp_path / "book")
+    bib = (book.root / "references.bib").read_text()
+    book.write(
+        "references.bib", bib + "\n@book{guide2001, title = {Teaching Guide}, year = 2001}\n"
+    )
+    text = (book.root / "chapters" / "02-second.md").read_text()
+    book.write("chapters/02-second.md", text + "\n::: teacher\nSee [@guide2001].\n:::\n")
+    result = book.build("check")
+    assert result.exit_code == 0 and "0 warning(s)" in result.output, result.output
+    assert book.build("pdf", "--strict").exit_code == 0  # the student edition drops the cite
+    assert book.build("pdf", "--strict", "--edition", "teacher").exit_code == 0

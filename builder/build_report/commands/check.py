@@ -51,7 +51,7 @@ def check_chapters(book: Book) -> list[Diagnostic]:
         found += _duplicate_ids(chapter)
         for ref, resolved in resolver.findings(chapter):
             found.append(resolved.diagnostic(chapter.source, ref.line))
-    return found + table_findings(book) + resolver.apparatus.findings()
+    return found + table_findings(book) + resolver.apparatus.findings(unused=True)
 
 
 def _diag(chapter: Chapter, line: int | None, level: str, message: str) -> Diagnostic:

@@ -75,12 +75,13 @@ class Apparatus:
             parts.append(backmatter.index_html(self.book, paged))
         return "".join(parts)
 
-    def findings(self) -> list[Diagnostic]:
-        """Unknown references and keys, unused and malformed sources: what `check` and the
-        builds report."""
+    def findings(self, unused: bool = False) -> list[Diagnostic]:
+        """Unknown references and keys, malformed sources: what `check` and the builds
+        report. `unused`: also the entries nobody cites, which only `check` reports (it reads
+        every edition's text: a student build does not see an entry cited for teachers)."""
         found = crossrefs.findings(self.book, self.targets)
         if self.sources is not None:
-            found += self.sources.findings()
+            found += self.sources.findings(unused)
         return found
 
 

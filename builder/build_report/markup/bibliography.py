@@ -186,7 +186,7 @@ class Sources:
     def known(self, key: str) -> bool:
         return key.lower() in self.entries.items
 
-    def findings(self) -> list[Diagnostic]:
+    def findings(self, unused: bool = True) -> list[Diagnostic]:
         found = self.problems + self.entries.problems
         if not self.settings.bibliography:
             for cite in self.cites:
@@ -234,7 +234,7 @@ class Sources:
                             kind=UNKNOWN_KIND,
                         )
                     )
-        for key, (shown, line) in self.entries.where.items():
+        for key, (shown, line) in self.entries.where.items() if unused else ():
             if key not in used:
                 found.append(
                     Diagnostic(
