@@ -95,3 +95,15 @@ def test_epubcheck_clean_with_the_whole_apparatus(book: Project) -> None:
     result = book.build("epub", "--check")
     assert result.exit_code == 0, result.output
     assert "EPUBCheck: no errors or warnings" in result.output
+
+
+def test_contents_list_the_back_matter_at_its_pages(pdf: Path) -> None:
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as document:
+        contents = document.pages[1].extract_text()
+    for title in ("Sources", "Glossary", "Index"):
+        line = next(x for x in contents.splitlines() if x.startswith(title))
+        printed = int(line.rstrip().rsplit(" ", 1)[-1].strip(". "))
+        heads = [p for p in page_of(pdf, title) if p > 2]
+        assert printed == heads[0], (title, line, heads)

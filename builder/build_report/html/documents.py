@@ -34,6 +34,7 @@ class ChapterHtml:
     notes: dict[int, Markup]
     href: str
     sections: tuple[Section, ...] = ()
+    back_matter: tuple[Section, ...] = ()  # sources, glossary, index: in the print contents
 
 
 def chapters_html(
@@ -61,7 +62,9 @@ def chapters_html(
             ) from None
         href = f"#{chapter.anchor}" if files is None else files[chapter.slug]
         sections = tuple(Section(i, t) for i, t in headings(tokens))
-        sections += tuple(Section(i, t) for i, t in resolver.apparatus.added.get(chapter.slug, []))
+        added = resolver.apparatus.added.get(chapter.slug, [])
+        sections += tuple(Section(i, t) for i, t, _ in added)  # in the EPUB nav
+        back = tuple(Section(i, t) for i, t, is_back in added if is_back)
         out.append(
             ChapterHtml(
                 chapter,
@@ -69,6 +72,7 @@ def chapters_html(
                 {k: Markup(v) for k, v in notes.items()},
                 href,
                 sections,
+                back,
             )
         )
     return out

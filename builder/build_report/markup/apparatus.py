@@ -21,6 +21,7 @@ from build_report.project.model import Book, Chapter
 
 # The headings of the sections the apparatus adds (sources, glossary, index), for the EPUB nav
 ADDED_HEADING = re.compile(
+    r'<section class="([^"]*)"[^>]*>\s*'
     r'<h2 class="(?:sources-title|back-matter-title)" id="([^"]+)">([^<]+)</h2>'
 )
 
@@ -34,7 +35,8 @@ class Apparatus:
     def __init__(self, book: Book) -> None:
         self.book = book
         self.back_matter = True  # the handout has its own key terms, and no glossary
-        self.added: dict[str, list[tuple[str, str]]] = {}  # chapter -> (id, title) it gained
+        # chapter -> the sections it gained: (id, title, whether it is back matter)
+        self.added: dict[str, list[tuple[str, str, bool]]] = {}
 
     @cached_property
     def targets(self) -> crossrefs.Targets:
@@ -59,10 +61,10 @@ class Apparatus:
         if self.book.chapters and chapter.slug == self.book.chapters[-1].slug:
             tokens = _before_notes(tokens, self._back_matter(paged))
         self.added[chapter.slug] = [
-            (ident, unescape(title))
+            (ident, unescape(title), "back-matter" in classes.split())
             for t in tokens
             if t.type == "html_block"
-            for ident, title in ADDED_HEADING.findall(t.content)
+            for classes, ident, title in ADDED_HEADING.findall(t.content)
         ]
         return tokens, env
 
@@ -103,12 +105,26 @@ def _before_notes(tokens: list[Token], html: str) -> list[Token]:
 
 def prints_pages(book: Book) -> bool:
     """Whether the print book shows the pages of its own targets (`Figure 1 (p. 5)`, the
-    index, the lists of figures and tables): target-counter needs the whole book laid out
-    at once, so such a book is laid out in one process (pdf/writer.py), not in parts."""
+    index, the lists of figures and tables, the back matter in the contents): target-counter
+    needs the whole book laid out at once, so such a book is laid out in one process
+    (pdf/writer.py), not in parts."""
     settings = book.config.numbering
     lists = settings.list_of_figures or settings.list_of_tables
+    back = book.config.back_matter
+    sources = load_sources_if_listed(book)
     return (
         lists
+        or sources
         or any(True for chapter in book.chapters for _ in crossrefs.references(chapter))
-        or (book.config.back_matter.index and any(backmatter.marks(c) for c in book.chapters))
+        or (back.index and any(backmatter.marks(c) for c in book.chapters))
+        or (back.glossary and any(c.key_terms for c in book.chapters))
     )
+
+
+def load_sources_if_listed(book: Book) -> bool:
+    """Whether the book ends with a list of sources (an entry in its contents)."""
+    if book.config.references.sources != "book":
+        return False
+    from build_report.markup.bibliography import is_citation, walk
+
+    return any(is_citation(c.token) for c in walk(book.chapters))
