@@ -97,7 +97,7 @@ title: Second Chapter
 
 As @fig-revenue shows, and [see @sec-method]; the costs are in @tbl-costs.
 
-As @smith2020 notes, winter is coming [@yle2023]. Later again [@smith2020].
+As @smith2020 notes, winter is coming [@yle2023].^[As the news had it.] Later again [@smith2020].
 
 {FILLER * 3}
 Table: Costs by region {{#tbl-costs}}

@@ -80,6 +80,15 @@ def test_chicago_bibliography_entries(chicago: Project) -> None:
     notes = chapter.findall(".//x:aside[@role='doc-footnote']", XHTML)
     assert [flat(a) for a in calls] == ["1", "2"] and len(notes) == 2
     assert flat(notes[0]).startswith("1 Jane Smith and John Doe")
+    # A citation's note and the author's, side by side, read "2,3".
+    second = next(d for d in docs.values() if "winter is coming" in flat(d))
+    assert "winter is coming.2,3 Later again.4" in flat(second)
+    assert [flat(n)[2:] for n in second.findall(".//x:aside[@role='doc-footnote']", XHTML)] == [
+        "Smith and Doe, The Baltic Question.",
+        "Matti Korhonen, “Helsinki Prepares for Winter,” Yle News, 2023, https://yle.fi/a/123.",
+        "As the news had it.",
+        "Smith and Doe, The Baltic Question.",
+    ]
 
 
 def test_apa_in_text_and_reference_list(tmp_path: Path) -> None:

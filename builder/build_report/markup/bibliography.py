@@ -446,6 +446,7 @@ class Sources:
 
 
 PUNCTUATION = ".,;:!?"
+SEPARATOR = '<sup class="note-separator">,</sup>'
 
 
 def _punctuated(children: list[Token]) -> list[Token]:
@@ -461,8 +462,13 @@ def _punctuated(children: list[Token]) -> list[Token]:
             if out and out[-1].type == "text":
                 out[-1] = out[-1].copy(content=out[-1].content.rstrip())
             if follows and after.content[:1] in PUNCTUATION:
+                # the mark and the call stay on one line (the engine would break between)
+                out.append(Token("html_inline", "", 0, content='<span class="note-call">'))
                 out.append(Token("text", "", 0, content=after.content[0]))
+                out.append(child)
+                out.append(Token("html_inline", "", 0, content="</span>"))
                 items[i + 1] = after.copy(content=after.content[1:])
+                continue
         elif (
             child.type == "html_inline"
             and child.content.endswith(".")
@@ -471,6 +477,27 @@ def _punctuated(children: list[Token]) -> list[Token]:
         ):
             items[i + 1] = after.copy(content=after.content[1:])
         out.append(child)
+    return _separated(out)
+
+
+def _separated(children: list[Token]) -> list[Token]:
+    """Two note calls side by side (a citation's and the author's) read "4,5", not "45"."""
+    out: list[Token] = []
+    previous = None
+    for child in children:
+        if child.type == "text" and not child.content:
+            continue
+        if child.type == "html_inline" and child.content == "</span>":  # a .note-call's end
+            out.append(child)
+            continue
+        if (
+            child.type == "footnote_ref"
+            and previous is not None
+            and previous.type == "footnote_ref"
+        ):
+            out.append(Token("html_inline", "", 0, content=SEPARATOR))
+        out.append(child)
+        previous = child
     return out
 
 
