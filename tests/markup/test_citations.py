@@ -271,3 +271,23 @@ def test_an_entry_cited_only_for_teachers_is_used(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "0 warning(s)" in result.output, result.output
     assert book.build("pdf", "--strict").exit_code == 0  # the student edition drops the cite
     assert book.build("pdf", "--strict", "--edition", "teacher").exit_code == 0
+
+
+def test_an_edited_bibliography_or_style_rebuilds(tmp_path: Path) -> None:
+    """The cache knows the files [references] names: a corrected entry is not left out of
+    an output that calls itself up to date."""
+    book = apparatus_book(tmp_path / "book", references='style = "styles/house.csl"\n')
+    from build_report.markup.bibliography import STYLES
+
+    book.write("styles/house.csl", (STYLES / "apa.csl").read_text(encoding="utf-8"))
+    assert "up to date" not in book.build("pdf").output
+    assert "up to date" in book.build("pdf").output
+    bib = book.root / "references.bib"
+    bib.write_text(bib.read_text().replace("The Baltic Question", "The Nordic Question"))
+    result = book.build("pdf")
+    assert "up to date" not in result.output, result.output
+    assert "The Nordic Question" in pdf_text(book.root / "build" / "fixture-book.pdf")
+    assert "up to date" in book.build("pdf").output
+    style = book.root / "styles" / "house.csl"
+    style.write_text(style.read_text().replace("APA Style 7th edition", "House style"))
+    assert "up to date" not in book.build("pdf").output
