@@ -296,10 +296,10 @@ def source_files(root: Path) -> list[Path]:
     chapters = root / "chapters"
     if chapters.is_dir():
         files += sorted(p for p in chapters.rglob("*") if p.is_file())
-    return files + _reference_files(root)
+    return files + reference_files(root)
 
 
-def _reference_files(root: Path) -> list[Path]:
+def reference_files(root: Path) -> list[Path]:
     """The files [references] names, inside the project (the builds refuse the others)."""
     import tomllib
 
