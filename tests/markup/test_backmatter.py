@@ -62,7 +62,7 @@ def test_index_is_the_last_page_and_the_glossary_precedes_it(pdf: Path) -> None:
 
 def test_epub_glossary_and_index_link_to_the_terms(book: Project) -> None:
     result = book.build("epub")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0 and "warning" not in result.output, result.output
     with zipfile.ZipFile(book.root / "build" / "fixture-book.epub") as archive:
         docs = {
             Path(n).name: etree.fromstring(archive.read(n))
@@ -82,6 +82,15 @@ def test_epub_glossary_and_index_link_to_the_terms(book: Project) -> None:
     nav = next(d for d in docs.values() if d.find(".//x:nav[@id='toc']", XHTML) is not None)
     shown = [a.text for a in nav.iterfind(".//x:nav[@id='toc']//x:a", XHTML)]
     assert shown[-3:] == ["Sources", "Glossary", "Index"]  # the back matter is in the nav
+    title_page = next(
+        d for d in docs.values() if d.find(".//x:nav[@id='contents']", XHTML) is not None
+    )
+    back = [a.get("href") for a in title_page.iterfind(".//x:li[@class='toc-back']/x:a", XHTML)]
+    assert [h.partition("#")[2] for h in back] == ["second--sources", "back-glossary", "back-index"]
+    assert all(
+        docs[h.partition("#")[0]].find(f".//*[@id='{h.partition('#')[2]}']", XHTML) is not None
+        for h in back
+    )
     assert len(entries["Helsinki"]) == 2  # one link per chapter
     for links in entries.values():
         for href in links:
