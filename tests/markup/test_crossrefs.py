@@ -153,3 +153,28 @@ def test_parallel_layout_prints_the_same_pages(book: Project, pdf: Path, tmp_pat
     assert found and found == re.findall(
         r"(?:Figure|Table|Section) [\d.]+ \(p\. \d+\)", pdf_text(pdf)
     )
+
+
+def test_epub_lists_of_figures_and_tables_link_to_them(tmp_path: Path) -> None:
+    toml = SECTIONS + "list_of_figures = true\nlist_of_tables = true\n"
+    book = apparatus_book(tmp_path / "book", toml)
+    result = book.build("epub")
+    assert result.exit_code == 0 and "warning" not in result.output, result.output
+    with zipfile.ZipFile(book.root / "build" / "fixture-book.epub") as archive:
+        docs = {
+            Path(n).name: etree.fromstring(archive.read(n))
+            for n in archive.namelist()
+            if n.endswith(".xhtml")
+        }
+    title = next(d for d in docs.values() if d.find(".//x:nav[@id='contents']", XHTML) is not None)
+    figures = title.findall(".//x:ol[@class='toc-list toc-figures']", XHTML)
+    assert len(figures) == 2
+    entries = [(flat_text(a), a.get("href")) for a in figures[0].iterfind(".//x:a", XHTML)]
+    assert [e[0] for e in entries] == ["1Revenue by year", "2Second chart"]
+    for _, href in entries:
+        name, _, ident = href.partition("#")
+        assert docs[name].find(f".//x:figure[@id='{ident}']", XHTML) is not None
+
+
+def flat_text(element) -> str:
+    return "".join(element.itertext())

@@ -130,14 +130,25 @@ def print_document(
     )
 
 
-def target_lists(book: Book) -> list:
-    """The lists of figures and of tables the config asks for, to follow the contents."""
+def target_lists(book: Book, files: dict[str, str] | None = None) -> list:
+    """The lists of figures and of tables the config asks for, to follow the contents:
+    (title, [(href, number, caption)]); `files` as for chapters_html (the EPUB's)."""
     from build_report.markup.apparatus import Apparatus
     from build_report.markup.crossrefs import lists
 
     settings = book.config.numbering
     wanted = {"fig": settings.list_of_figures, "tbl": settings.list_of_tables}
-    return lists(Apparatus(book).targets, {k for k, v in wanted.items() if v})
+    found = lists(Apparatus(book).targets, {k for k, v in wanted.items() if v})
+    return [
+        (
+            title,
+            [
+                (f"{files[t.chapter] if files else ''}#{t.ident}", t.number, t.caption)
+                for t in targets
+            ],
+        )
+        for title, targets in found
+    ]
 
 
 def handout_document(book: Book, selection: str = "", booklet: bool = False) -> str:
