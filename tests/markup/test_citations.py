@@ -214,6 +214,10 @@ def test_handout_keeps_book_numbers_and_lists_its_chapters_sources(tmp_path: Pat
     sources = text[text.index("Sources") :]
     assert "Korhonen, Matti." in sources and "Smith, Jane, and John Doe." in sources
     assert "Virtanen" not in sources  # cited only in chapter 1
+    # The handout stands alone: its first citation of a source is given in full.
+    assert "1. Jane Smith and John Doe, The Baltic Question (Oxford University Press, 2020)." in (
+        text
+    )
 
 
 def test_any_csl_file_in_the_project(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def is_citation(token: Token) -> bool:
 def load_sources(book: Book) -> Sources | None:
     """The book's sources, or None when it has no bibliography and cites nothing."""
     if book.config.references.bibliography or any(
-        is_citation(c.token) and not c.token.meta["narrative"] for c in walk(book.all_chapters)
+        is_citation(c.token) and not c.token.meta["narrative"] for c in walk(book.chapters)
     ):
         return Sources(book)
     return None
@@ -116,7 +116,8 @@ class Sources:
             if path is not None:
                 read_file(path, name, self.entries)
         self.style_path = self._style()
-        self.cites = list(walk(book.all_chapters))
+        # the selected chapters only: a handout's first citation of a source is given in full
+        self.cites = list(walk(book.chapters))
 
     # --- reading -------------------------------------------------------------------------
 
