@@ -37,6 +37,7 @@ MAX_RECORD_BYTES = 4 * 1024 * 1024  # a record lists file names: far below this
 MAX_INPUT_BYTES = 20 * 1024 * 1024  # resources.MAX_RESOURCE_BYTES: nothing larger is loaded
 PART_LIMIT = 64  # parts kept; the least recently used go beyond it
 PART_NAME = re.compile(r"[0-9a-f]{40}")
+EXTENSIONS = (".bib", ".json", ".yaml", ".yml", ".csl")  # bibliography files and styles
 _KEYS: dict[str, bytes] = {}  # key folder -> secret, read (or made) once per process
 # where a flag is missing (Windows), the checks on the opened file still hold
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -249,6 +250,7 @@ def _library_versions() -> str:
 
     names = ("markdown-it-py", "mdit-py-plugins", "nh3", "emoji", "fonttools", "pypdf", "pyphen")
     names += ("pygments", "ziamath", "ziafont", "latex2mathml")  # code and math drawing
+    names += ("citeproc-py",)  # formats citations and lists of sources
     found = []
     for name in names:
         try:
@@ -270,7 +272,7 @@ def tool_fingerprint() -> str:
     sha.update(f"weasyprint {engine_version()} pango {pango_version()}".encode())
     sha.update(_library_versions().encode())
     for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".jinja") and path.is_file():
+        if path.suffix in (".py", ".jinja", ".csl") and path.is_file():
             sha.update(path.relative_to(package).as_posix().encode())
             sha.update(path.read_bytes())
     return sha.hexdigest()
@@ -289,12 +291,36 @@ def _clock_key() -> str:
 
 
 def source_files(root: Path) -> list[Path]:
-    """report.toml and everything under chapters/ (chapters, and images beside them)."""
+    """report.toml, everything under chapters/ (chapters, and images beside them), and the
+    bibliography files and citation style that [references] names."""
     files = [root / "report.toml"]
     chapters = root / "chapters"
     if chapters.is_dir():
         files += sorted(p for p in chapters.rglob("*") if p.is_file())
-    return files
+    return files + reference_files(root)
+
+
+def reference_files(root: Path) -> list[Path]:
+    """The files [references] names, inside the project (the builds refuse the others)."""
+    import tomllib
+
+    try:
+        table = tomllib.loads((root / "report.toml").read_text(encoding="utf-8"))["references"]
+        named = table.get("bibliography", [])
+        named = [named] if isinstance(named, str) else list(named)
+        named.append(table.get("style", ""))
+    except (
+        OSError,
+        UnicodeDecodeError,
+        tomllib.TOMLDecodeError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ):
+        return []
+    real = root.resolve()
+    found = [_inside(real, n) for n in named if isinstance(n, str) and n.endswith(EXTENSIONS)]
+    return [path for path in found if path is not None and path.is_file()]
 
 
 def _options_key(kind: str, options) -> str:

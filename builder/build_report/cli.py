@@ -248,8 +248,9 @@ def epub(**params):
 @project_option
 @strict_option
 def check(project, strict):
-    """Check config, front matter, links, images, headings, ids, footnotes and CSS; write
-    nothing. Prints file:line:col: level: message lines; exits 1 on errors."""
+    """Check config, front matter, links, images, headings, ids, footnotes, cross-references,
+    citations, bibliography files and CSS; write nothing. Prints file:line:col: level: message
+    lines; exits 1 on errors."""
     from build_report.commands.check import run_check
 
     found = run_check(project)

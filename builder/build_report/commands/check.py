@@ -53,7 +53,13 @@ def check_chapters(book: Book) -> list[Diagnostic]:
         found += _duplicate_ids(chapter)
         for ref, resolved in resolver.findings(chapter):
             found.append(resolved.diagnostic(chapter.source, ref.line))
-    return found + table_findings(book) + rich_findings(book.chapters) + undrawable(book)
+    return (
+        found
+        + table_findings(book)
+        + rich_findings(book.chapters)
+        + resolver.apparatus.findings(unused=True)
+        + undrawable(book)
+    )
 
 
 def _diag(chapter: Chapter, line: int | None, level: str, message: str) -> Diagnostic:

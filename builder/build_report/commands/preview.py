@@ -291,8 +291,10 @@ def make_server(preview: Preview, port: int | None) -> http.server.ThreadingHTTP
 
 
 def watch(preview: Preview, stop: threading.Event) -> None:
-    """Rebuild whenever chapters/, styles/ or report.toml change."""
+    """Rebuild whenever chapters/, styles/, report.toml or the bibliography change."""
     from watchfiles import watch as changes
+
+    from build_report.cache import reference_files
 
     paths = [
         p
@@ -300,6 +302,7 @@ def watch(preview: Preview, stop: threading.Event) -> None:
             preview.project / "chapters",
             preview.project / "styles",
             preview.project / "report.toml",
+            *reference_files(preview.project),
         )
         if p.exists()
     ]

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from build_report import __version__
 from build_report.ebook.xhtml import XHTML_NS, finish_document, fragment_to_xhtml
 from build_report.errors import BuildError, Diagnostic
-from build_report.html.documents import chapters_html, has_editorial
+from build_report.html.documents import chapters_html, has_editorial, target_lists
 from build_report.html.templates import fill
 from build_report.markup.references import css_references, css_target
 from build_report.markup.renderer import EPUB
@@ -168,6 +168,7 @@ def build_ebook(book: Book) -> Ebook:
     try:
         styles = _stylesheets(book, resources)
         context = _context(book, chapters, styles[0].href)
+        context["lists"] = target_lists(book, files)  # of figures, of tables
         documents = _documents(chapters, files, context)
         sources = {files[ch.slug]: ch.source for ch in book.chapters}
         _drop_dangling_links(documents, sources, diagnostics)

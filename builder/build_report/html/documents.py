@@ -34,14 +34,17 @@ class ChapterHtml:
     notes: dict[int, Markup]
     href: str
     sections: tuple[Section, ...] = ()
+    back_matter: tuple[Section, ...] = ()  # sources, glossary, index: in the print contents
 
 
 def chapters_html(
-    book: Book, target: str, files: dict[str, str] | None = None
+    book: Book, target: str, files: dict[str, str] | None = None, back_matter: bool = True
 ) -> list[ChapterHtml]:
     """Each chapter's Markdown rendered for one target (the Markdown itself was parsed once).
-    `files` names each chapter's document in the EPUB; None for the one print document."""
+    `files` names each chapter's document in the EPUB; None for the one print document.
+    `back_matter`: the glossary after the last chapter (a handout has its key terms box)."""
     resolver = Resolver(book, files)
+    resolver.apparatus.back_matter = back_matter
     out = []
     for chapter in book.chapters:
         tokens = list(chapter.tokens)
@@ -59,6 +62,9 @@ def chapters_html(
             ) from None
         href = f"#{chapter.anchor}" if files is None else files[chapter.slug]
         sections = tuple(Section(i, t) for i, t in headings(tokens))
+        added = resolver.apparatus.added.get(chapter.slug, [])
+        sections += tuple(Section(i, t) for i, t, _ in added)  # in the EPUB nav
+        back = tuple(Section(i, t) for i, t, is_back in added if is_back)
         out.append(
             ChapterHtml(
                 chapter,
@@ -66,6 +72,7 @@ def chapters_html(
                 {k: Markup(v) for k, v in notes.items()},
                 href,
                 sections,
+                back,
             )
         )
     return out
@@ -121,7 +128,29 @@ def print_document(
         only=only,
         extra_css=Markup(extra_css),
         stand_ins=stand_ins or [],
+        lists=target_lists(book),
     )
+
+
+def target_lists(book: Book, files: dict[str, str] | None = None) -> list:
+    """The lists of figures and of tables the config asks for, to follow the contents:
+    (title, [(href, number, caption)]); `files` as for chapters_html (the EPUB's)."""
+    from build_report.markup.apparatus import Apparatus
+    from build_report.markup.crossrefs import lists
+
+    settings = book.config.numbering
+    wanted = {"fig": settings.list_of_figures, "tbl": settings.list_of_tables}
+    found = lists(Apparatus(book).targets, {k for k, v in wanted.items() if v})
+    return [
+        (
+            title,
+            [
+                (f"{files[t.chapter] if files else ''}#{t.ident}", t.number, t.caption)
+                for t in targets
+            ],
+        )
+        for title, targets in found
+    ]
 
 
 def handout_document(book: Book, selection: str = "", booklet: bool = False) -> str:
@@ -139,7 +168,7 @@ def handout_document(book: Book, selection: str = "", booklet: bool = False) -> 
         created=book.created.isoformat(),
         stylesheet=config.handout.css,
         paper=page_size(book, booklet),
-        chapters=chapters_html(book, PRINT),
+        chapters=chapters_html(book, PRINT, back_matter=False),
         selection=selection,
         timeline=[entry for ch in book.chapters for entry in ch.timeline],
         key_terms=[term for ch in book.chapters for term in ch.key_terms],

@@ -31,6 +31,7 @@ def parser() -> MarkdownIt:
     from mdit_py_plugins.subscript import sub_plugin
     from mdit_py_plugins.superscript import superscript_plugin
 
+    from build_report.markup.citations import citations_plugin
     from build_report.markup.rich import rich_plugin
     from build_report.markup.typography import smartquotes_plugin
 
@@ -43,6 +44,7 @@ def parser() -> MarkdownIt:
     md.use(deflist_plugin)
     md.use(divs_plugin)
     md.use(rich_plugin)  # callouts, math, equation references (markup/rich.py)
+    md.use(citations_plugin)  # [@key], @fig-x: read as citations or cross-references later
     md.core.ruler.before("footnote_tail", "teacher_footnotes", _teacher_footnotes)
     md.block.ruler.at("reference", _noting_teacher_references(reference))
     md.validateLink = _valid_link
@@ -184,7 +186,10 @@ def _heading_attributes(heading: Token, inline: Token) -> None:
         return
     last.content = last.content[: found.start()]
     inline.content = HEADING_ATTRIBUTES.sub("", inline.content)
-    for key, value in attributes(found.group(1)):
+    given = attributes(found.group(1))
+    if "-" in found.group(1).split():  # pandoc's shorthand for {.unnumbered}
+        given.append(("class", "unnumbered"))
+    for key, value in given:
         if key == "class" and heading.attrGet("class"):
             value = f"{heading.attrGet('class')} {value}"
         heading.attrSet(key, value)

@@ -282,6 +282,7 @@ def chapter_html(
     sanitized, and each piece of HTML is sanitized exactly once.
     """
     md = markdown()
+    tokens, env = links.resolver.apparatus.apply(tokens, env, links.chapter, paged=target == PRINT)
     render_env = dict(env)
     body = with_lead_ins(with_placeholders(body_tokens(tokens), links))
     body = with_fits(body, Fitter(links.resolver.root, links.resolver.paper))

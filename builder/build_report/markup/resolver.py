@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 from build_report.errors import Diagnostic
+from build_report.markup.apparatus import Apparatus, extra_ids
 from build_report.markup.equations import equation_numbers
 from build_report.markup.parser import plain_text
 from build_report.markup.references import Reference, chapter_references, css_references
@@ -74,6 +75,8 @@ def _ids(chapter: Chapter) -> dict[str, str]:
     for ref in chapter_references(chapter):
         if ref.kind == "id":
             found.setdefault(ref.target, ref.target)
+    for ident in extra_ids(chapter):  # a captioned table's `{#tbl-x}`, index marks
+        found.setdefault(ident, ident)
     return found
 
 
@@ -90,6 +93,7 @@ class Resolver:
         self.chapters = book.chapters
         self.ids = {ch.slug: _ids(ch) for ch in book.chapters}
         self.equations = equation_numbers(book.chapters)  # id -> number, in book order
+        self.apparatus = Apparatus(book)  # numbers, cross-references, citations
 
     def chapter(self, chapter: Chapter) -> ChapterLinks:
         return ChapterLinks(self, chapter)
@@ -243,7 +247,14 @@ def book_findings(book: Book) -> list[Diagnostic]:
     from build_report.fonts import undrawable
 
     loading = [w for chapter in book.chapters for w in chapter.warnings]
-    return loading + links + table_findings(book) + rich_findings(book.chapters) + undrawable(book)
+    return (
+        loading
+        + links
+        + table_findings(book)
+        + rich_findings(book.chapters)
+        + resolver.apparatus.findings()
+        + undrawable(book)
+    )
 
 
 @dataclass(frozen=True)

@@ -82,11 +82,12 @@ class HandoutWriter(PdfWriter):
 def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None) -> int:
     """How many processes lay out this book: 1 unless --jobs asks for more and it can (and
     the installed engine is one whose internals parallel layout was tested with)."""
+    from build_report.markup.apparatus import prints_pages
     from build_report.pdf.internals import supported
 
     plain = not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
-    if not plain or len(book.chapters) < 2 or not supported():
-        return 1
+    if not plain or len(book.chapters) < 2 or not supported() or prints_pages(book):
+        return 1  # a page a reference prints is known only when one process lays out all
     return min(_jobs(book, options.jobs), len(book.chapters))
 
 

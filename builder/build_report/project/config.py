@@ -66,6 +66,38 @@ class HandoutSettings:
 
 
 @dataclass(frozen=True)
+class NumberingSettings:
+    """Numbered figures, tables and sections (markup/crossrefs.py)."""
+
+    per_chapter: bool = False  # Figure 2.1 (chapter 2's first) rather than Figure 4
+    sections: bool = False  # number the sections (2.1), and `@sec-x` reads "Section 2.1"
+    list_of_figures: bool = False  # a list of figures after the contents
+    list_of_tables: bool = False
+
+
+@dataclass(frozen=True)
+class ReferenceSettings:
+    """Sources cited with `[@key]` (markup/bibliography.py): files inside the project (BibTeX,
+    CSL-JSON, CSL-YAML), a CSL style (a shipped name or a `.csl` path in the project), and
+    whether the list of sources closes the book or each chapter."""
+
+    bibliography: list[str] = field(default_factory=list)
+    style: str = "chicago-notes-bibliography"
+    sources: str = "book"  # "book", "chapter" or "none"
+
+
+@dataclass(frozen=True)
+class BackMatterSettings:
+    """What follows the last chapter (markup/backmatter.py): a glossary of the chapters' key
+    terms, and an index of the terms marked `[term]{.index}`. Each appears only when the
+    chapters give it something to hold; the glossary is asked for (a book whose key terms
+    are boxed in its chapters does not grow pages it did not ask for)."""
+
+    glossary: bool = False
+    index: bool = True
+
+
+@dataclass(frozen=True)
 class Edition:
     """Who a build is for. Teacher material (answers, notes, `::: teacher` blocks) is kept
     only in editions with `teacher_material = true`."""
@@ -89,6 +121,9 @@ class Config:
     handout: HandoutSettings = field(default_factory=HandoutSettings)
     editions: dict[str, Edition] = field(default_factory=lambda: dict(DEFAULT_EDITIONS))
     labels: dict[str, str] = field(default_factory=dict)  # [labels]: the catalogue's words replaced
+    numbering: NumberingSettings = field(default_factory=NumberingSettings)
+    references: ReferenceSettings = field(default_factory=ReferenceSettings)
+    back_matter: BackMatterSettings = field(default_factory=BackMatterSettings)
 
     @property
     def root(self) -> Path:
@@ -106,6 +141,9 @@ SECTIONS: dict[str, type] = {
     "handout": HandoutSettings,
     "editions": Edition,
     "labels": dict,
+    "numbering": NumberingSettings,
+    "references": ReferenceSettings,
+    "back_matter": BackMatterSettings,
 }
 
 
@@ -234,6 +272,9 @@ def load_config(root: Path, paper: str | None = None) -> Config:
     report = dataclasses.replace(report, language=canonical(report.language))
     if "label" not in data["report"]:  # the default label, in the book's language
         report = dataclasses.replace(report, label=Words(report.language, labels)("briefing"))
+    numbering = _section("numbering", NumberingSettings, data.get("numbering", {}), text, shown)
+    references = _references(data.get("references", {}), text, shown)
+    back = _section("back_matter", BackMatterSettings, data.get("back_matter", {}), text, shown)
     if not report.slug:
         report = dataclasses.replace(report, slug=slugify(report.title))
     elif slugify(report.slug) != report.slug:
@@ -277,6 +318,9 @@ def load_config(root: Path, paper: str | None = None) -> Config:
         handout=handout,
         editions=editions,
         labels=labels,
+        numbering=numbering,
+        references=references,
+        back_matter=back,
     )
 
 
@@ -301,6 +345,21 @@ def _labels(data: Any, text: str, shown: str) -> dict[str, str]:
                 key_line(text, key, "labels"),
             )
     return dict(data)
+
+
+def _references(data: Any, text: str, shown: str) -> ReferenceSettings:
+    """[references]: `bibliography` may be one file or a list of them."""
+    if isinstance(data, dict) and isinstance(data.get("bibliography"), str):
+        data = {**data, "bibliography": [data["bibliography"]]}
+    found = _section("references", ReferenceSettings, data, text, shown)
+    if found.sources not in ("book", "chapter", "none"):
+        raise BuildError(
+            shown,
+            f"unknown sources '{found.sources}' in [references]",
+            "use 'book', 'chapter' or 'none'",
+            key_line(text, "sources", "references"),
+        )
+    return found
 
 
 def _inside_project(root: Path, value: str, key: str, table: str, text: str, shown: str) -> None:

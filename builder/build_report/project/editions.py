@@ -63,4 +63,4 @@ def select_chapters(book: Book, spec: str | None) -> Book:
         return book
     keep = parse_selection(spec, len(book.chapters))
     chapters = tuple(ch for ch in book.chapters if ch.number in keep)
-    return dataclasses.replace(book, chapters=chapters)
+    return dataclasses.replace(book, chapters=chapters, whole=book.all_chapters)

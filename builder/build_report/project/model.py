@@ -78,6 +78,13 @@ class Book:
     created: datetime.datetime
     edition: Edition = DEFAULT_EDITIONS["student"]
     allow_network: bool = False  # --allow-network: whether remote images are loaded
+    # A selection's whole book (--chapters): figures, tables and notes keep the numbers they
+    # have in the book, and a reference to a chapter left out still reads "Figure 1".
+    whole: tuple[Chapter, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def all_chapters(self) -> tuple[Chapter, ...]:
+        return self.whole or self.chapters
 
     @property
     def root(self) -> Path:

@@ -1,0 +1,1 @@
+"""Cited sources: reading bibliography files, and the CSL styles shipped with the tool."""
