@@ -333,3 +333,24 @@ def test_an_arabic_init_project_is_named_in_arabic(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert run("pdf", "-C", tmp_path / "book").exit_code == 0
     assert (tmp_path / "book" / "build" / "تقرير-موجز.pdf").is_file()
+
+
+def test_figures_tables_and_callouts_speak_the_chapter_language(tmp_path: Path) -> None:
+    from PIL import Image
+
+    book = new_project(tmp_path / "book")
+    book.write("report.toml", '[report]\ntitle = "Bericht"\nauthor = "A"\nlanguage = "de"\n')
+    Image.new("RGB", (40, 20), "navy").save(book.root / "chart.png")
+    book.write(
+        "chapters/01-eins.md",
+        "---\ntitle: Eins\n---\n\nWie @fig-chart und @tbl-zahlen zeigen.\n\n"
+        "![Umsatz](chart.png){#fig-chart}\n\n| Jahr | Wert |\n|---|---|\n| 2020 | 1 |\n\n"
+        "Table: Zahlen {#tbl-zahlen}\n\n> [!WARNING]\n> Vorsicht.\n",
+    )
+    out = tmp_path / "de.pdf"
+    result = book.build("pdf", "-o", out)
+    assert result.exit_code == 0, result.output
+    text = " ".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "Abbildung 1 (S." in text and "Tabelle 1" in text
+    assert "Abbildung 1: Umsatz" in text and "WARNUNG" in text.upper()
+    assert "Figure" not in text and "Table 1" not in text and "WARNING" not in text.upper()

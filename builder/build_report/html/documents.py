@@ -140,7 +140,10 @@ def target_lists(book: Book, files: dict[str, str] | None = None) -> list:
 
     settings = book.config.numbering
     wanted = {"fig": settings.list_of_figures, "tbl": settings.list_of_tables}
-    found = lists(Apparatus(book).targets, {k for k, v in wanted.items() if v})
+    from build_report.project.languages import speaking
+
+    with speaking(book.words):
+        found = lists(Apparatus(book).targets, {k for k, v in wanted.items() if v})
     return [
         (
             title,

@@ -15,19 +15,20 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from build_report.markup.slugs import slugify
+from build_report.project.languages import spoken
 from build_report.project.model import Book, Chapter
 
-# Every word this module prints, in one place (the lead moves them to language catalogues).
+# Each generated word's key in the language catalogues (project/labels/*.toml).
 WORDS = {
-    "glossary": "Glossary",
-    "index": "Index",
+    "glossary": "glossary",
+    "index": "index",
 }
 INDEX_CLASS = "index"
 
 
 def word(name: str) -> str:
-    """The one lookup of a generated word."""
-    return WORDS[name]
+    """The one lookup of a generated word, in the language being rendered."""
+    return spoken()(WORDS[name])
 
 
 @dataclass(frozen=True)

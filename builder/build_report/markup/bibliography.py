@@ -26,14 +26,15 @@ from markdown_it.token import Token
 
 from build_report.errors import BuildError, Diagnostic, key_line
 from build_report.markup.crossrefs import prefix_of
+from build_report.project.languages import spoken
 from build_report.project.model import Book, Chapter
 from build_report.references.read import Entries, read_file
 
-# Every word this module prints, in one place (the lead moves them to language catalogues).
+# Each generated word's key in the language catalogues (project/labels/*.toml).
 WORDS = {
-    "sources": "Sources",
+    "sources": "sources",
     "and": "and",
-    "et-al": "et al.",
+    "et-al": "et_al",
 }
 STYLES = Path(__file__).resolve().parent.parent / "references" / "styles"
 SHIPPED = {
@@ -46,8 +47,8 @@ UNKNOWN_KIND = "citations of keys that are not in the bibliography"
 
 
 def word(name: str) -> str:
-    """The one lookup of a generated word."""
-    return WORDS[name]
+    """The one lookup of a generated word, in the language being rendered."""
+    return spoken()(WORDS[name])
 
 
 @dataclass(frozen=True)

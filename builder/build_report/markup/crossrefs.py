@@ -19,27 +19,26 @@ from markdown_it.token import Token
 
 from build_report.errors import Diagnostic
 from build_report.markup.divs import attributes
+from build_report.project.languages import spoken
 from build_report.project.model import Book, Chapter
 
-# Every word this module prints, in one place (the lead moves them to language catalogues).
+# Each generated word's key in the language catalogues (project/labels/*.toml).
 WORDS = {
-    "figure": "Figure",
-    "table": "Table",
-    "section": "Section",
-    "page": "p.",
-    "figures": "Figures",
-    "tables": "Tables",
-    "caption-separator": ": ",
-    "list-of-figures": "List of figures",
-    "list-of-tables": "List of tables",
-    "unknown": "??",
-    "quoted": "“{}”",  # an unnumbered section, named by its title
+    "figure": "figure",
+    "table": "table",
+    "section": "section",
+    "page": "page_abbreviation",
+    "caption-separator": "caption_separator",
+    "list-of-figures": "list_of_figures",
+    "list-of-tables": "list_of_tables",
+    "unknown": "unknown_reference",
+    "quoted": "quoted",
 }
 
 
 def word(name: str) -> str:
-    """The one lookup of a generated word."""
-    return WORDS[name]
+    """The one lookup of a generated word, in the language being rendered."""
+    return spoken()(WORDS[name])
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class Target:
         """ "Figure 3"; the number alone for `[-@fig-x]`; a heading without a number by its
         title."""
         if not self.number:
-            return word("quoted").format(self.caption)
+            return spoken()(WORDS["quoted"], title=self.caption)
         if suppress:
             return self.number
         return f"{word(PREFIXES[self.prefix].word)} {self.number}"

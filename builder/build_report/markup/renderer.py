@@ -26,6 +26,7 @@ from build_report.markup.resolver import WEB, ChapterLinks
 from build_report.markup.rich import add_render_rules
 from build_report.markup.sanitize import sanitize
 from build_report.markup.tables import Fitter, with_fits
+from build_report.project.languages import speaking, words_in
 
 PRINT = "print"
 EPUB = "epub"
@@ -279,8 +280,16 @@ def chapter_html(
     they are inside the body, where WeasyPrint floats them to the foot of the page).
 
     Every `href` and `src`, from Markdown or raw HTML, is decided by `links` as the HTML is
-    sanitized, and each piece of HTML is sanitized exactly once.
+    sanitized, and each piece of HTML is sanitized exactly once. It speaks the chapter's
+    language (figure labels, lists of sources).
     """
+    with speaking(words_in(env)):
+        return _chapter_html(tokens, env, target=target, slug=slug, links=links)
+
+
+def _chapter_html(
+    tokens: list[Token], env: dict[str, Any], *, target: str, slug: str, links: ChapterLinks
+) -> tuple[str, dict[int, str]]:
     md = markdown()
     tokens, env = links.resolver.apparatus.apply(tokens, env, links.chapter, paged=target == PRINT)
     render_env = dict(env)

@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -143,6 +145,26 @@ class Words:
             except (UnknownLocaleError, ValueError):
                 locale = Locale("en")
         return format_date(when, format="long", locale=locale)
+
+
+_SPOKEN: ContextVar[Words | None] = ContextVar("build_report_words", default=None)
+
+
+def spoken() -> Words:
+    """The words of what is being rendered now (see `speaking`): figure and table labels,
+    the sources, glossary and index titles, which are made deep inside the markup code."""
+    return _SPOKEN.get() or Words()
+
+
+@contextmanager
+def speaking(words: Words) -> Iterator[None]:
+    """Render in `words`' language: `chapter_html` speaks its chapter's language, the
+    contents their book's."""
+    token = _SPOKEN.set(words)
+    try:
+        yield
+    finally:
+        _SPOKEN.reset(token)
 
 
 def words_in(env: object) -> Words:
