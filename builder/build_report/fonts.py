@@ -12,16 +12,26 @@ the book is covered: an English book reads one font's map, not the 7 MB CJK face
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from build_report.errors import Diagnostic
 from build_report.markup.references import css_references, css_target
 from build_report.project.model import Book
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")
+FACE = re.compile(r"@font-face\s*\{[^{}]*\}", re.IGNORECASE)
+URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""", re.IGNORECASE)
+WEIGHT = re.compile(r"font-weight\s*:\s*(\w+)", re.IGNORECASE)
+STYLE = re.compile(r"font-style\s*:\s*(\w+)", re.IGNORECASE)
+FAMILY = re.compile(r"""font-family\s*:\s*(["']?)([^"';}]+)\1""", re.IGNORECASE)
+# A family name that leads its list: quoted and not after a comma, or unquoted after
+# `font-family:`.
+LEADING = re.compile(r"""(,\s*)?(["'])([^"']+)\2|font-family\s*:\s*([\w -]+?)\s*[,;}]""")
+
 MAX_FONT_BYTES = 64 * 1024 * 1024
 KIND = "a character no font can draw"
 _MAPS: dict[tuple[str, int, int], frozenset[int]] = {}  # (path, size, mtime) -> code points
@@ -124,3 +134,111 @@ def _where(source: Source, char: str) -> Diagnostic:
         "add a font that has it to the stylesheet's font-family, or remove it",
         KIND,
     )
+
+
+# ---- which @font-face rules a text needs (the PDF's stylesheets, the ebook's) ----
+
+
+@dataclass(frozen=True)
+class Face:
+    """One `@font-face` rule: where it is, the font file it loads, and its weight and style."""
+
+    stylesheet: str
+    rule: str
+    font: str  # the font's href in the ebook
+    weight: str
+    style: str
+    family: str
+
+
+def faces(stylesheets: dict[str, str]) -> list[Face]:
+    """The `@font-face` rules of the stylesheets, in order, with their font's ebook href."""
+    found = []
+    for href, text in stylesheets.items():
+        for rule in FACE.findall(text):
+            url = URL.search(rule)
+            if url is None:
+                continue
+            font = str(PurePosixPath(href).parent / url.group(2))
+            font = _normalized(font)
+            weight = _value(WEIGHT, rule)
+            weight = {"normal": "400", "bold": "700"}.get(weight, weight)
+            style = _value(STYLE, rule)
+            family = FAMILY.search(rule)
+            name = family.group(2) if family else ""
+            found.append(Face(href, rule, font, weight, style, name.strip().lower()))
+    return found
+
+
+def _value(pattern: re.Pattern[str], rule: str) -> str:
+    found = pattern.search(rule)
+    return found.group(1).lower() if found else "normal"
+
+
+def _normalized(path: str) -> str:
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/".join(parts)
+
+
+def leading_families(sheets: Iterable[str]) -> set[str]:
+    """The families that come first in some font-family list of the stylesheets (lower case)."""
+    found = set()
+    for text in sheets:
+        text = FACE.sub("", text)
+        for match in LEADING.finditer(text):
+            if match.group(3) and not match.group(1):
+                found.add(match.group(3).strip().lower())
+            elif match.group(4):
+                found.add(match.group(4).strip().lower())
+    return found
+
+
+def choose(
+    found: list[Face],
+    leading: set[str],
+    used: set[int],
+    cmap: Callable[[str], frozenset[int]],
+) -> dict[str, set[int]]:
+    """The faces of `found` that the characters `used` need, with the characters each has:
+    a face of a leading family (first in some font-family list) when the text uses any
+    character it has; another face (a fallback for other scripts) only for characters no
+    leading face of its weight and style has. A fallback's map is read only when some
+    character is left uncovered, so an English text never opens the CJK face."""
+    covered: dict[tuple[str, str], set[int]] = {}
+    for face in found:
+        if face.family in leading:
+            covered.setdefault((face.weight, face.style), set()).update(cmap(face.font))
+    every_leading = set().union(*covered.values()) if covered else set()
+    left = {c for c in used if c > 32} - every_leading
+    keep: dict[str, set[int]] = {}
+    for face in found:
+        if face.family in leading:
+            mine = used & cmap(face.font)
+            if mine - {32}:
+                keep.setdefault(face.font, set()).update(mine)
+        elif left or covered.get((face.weight, face.style)) is None:
+            mine = used & cmap(face.font)
+            if mine - covered.get((face.weight, face.style), set()) - {32}:
+                keep.setdefault(face.font, set()).update(mine)
+    return keep
+
+
+def fit_stylesheet(text: str, href: str, root: Path, used: set[int]) -> str:
+    """`text` (the stylesheet at project path `href`) without the `@font-face` rules that
+    `used` does not need (see `choose`): the layout engine loads every face it is given,
+    22 MB of them with the CJK faces, for a book in one script."""
+    found = [f for f in faces({href: text}) if f.font.lower().endswith(FONT_SUFFIXES)]
+    found = [f for f in found if (root / f.font).is_file()]
+    if not found:
+        return text
+    keep = choose(found, leading_families([text]), used, lambda f: _character_map(root / f, root))
+    for face in found:
+        if face.font not in keep:
+            text = text.replace(face.rule, "", 1)
+    return text

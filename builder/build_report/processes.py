@@ -26,7 +26,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -280,3 +280,28 @@ def _child(work: Callable[[], object], conn: Connection, parent: int) -> None:
             with contextlib.suppress(Exception):  # nothing left to report to
                 stream.flush()
         os._exit(code)
+
+
+@contextlib.contextmanager
+def scratch_folder() -> Iterator[Path]:
+    """A private temporary folder for everything this build and its processes write there,
+    removed when the build ends, however its processes ended. The layout engine copies every
+    font into a temporary folder per document and removes it only when the document object is
+    collected, which a process that leaves with os._exit (a finished or killed child) never
+    does: without this, each build left its fonts behind in /tmp."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="build-report-"))
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = str(folder)
+    os.environ["TMPDIR"] = str(folder)  # worker processes that start afresh
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[1]
+        shutil.rmtree(folder, ignore_errors=True)

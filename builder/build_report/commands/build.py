@@ -199,7 +199,10 @@ def _load_engine() -> None:
 
 def build(kind: str, options: Options) -> Written:
     """One output (the `pdf`, `handout`, `html` and `epub` commands)."""
-    return run(options, [(kind, options)])[0]
+    from build_report.processes import scratch_folder
+
+    with scratch_folder():
+        return run(options, [(kind, options)])[0]
 
 
 def build_all(options: Options) -> list[Written]:
@@ -209,7 +212,10 @@ def build_all(options: Options) -> list[Written]:
     plain = replace(single, booklet=False, n_up=1)
     outputs = [("pdf", plain), ("html", plain), ("epub", plain)]
     outputs += [("handout", replace(single, edition=name)) for name in config.editions]
-    return run(options, outputs, config)
+    from build_report.processes import scratch_folder
+
+    with scratch_folder():
+        return run(options, outputs, config)
 
 
 def summary(written: list[Written], project: Path) -> None:

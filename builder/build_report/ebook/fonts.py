@@ -29,81 +29,14 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+
+from build_report.fonts import choose, faces, leading_families
 
 FONT_SUFFIXES = (".ttf", ".otf")
 MAX_SUBSET_BYTES = 32 * 1024 * 1024
-FACE = re.compile(r"@font-face\s*\{[^{}]*\}", re.IGNORECASE)
-URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""", re.IGNORECASE)
-WEIGHT = re.compile(r"font-weight\s*:\s*(\w+)", re.IGNORECASE)
-STYLE = re.compile(r"font-style\s*:\s*(\w+)", re.IGNORECASE)
-FAMILY = re.compile(r"""font-family\s*:\s*(["']?)([^"';}]+)\1""", re.IGNORECASE)
-# A family name that leads its list: quoted and not after a comma, or unquoted after
-# `font-family:`.
-LEADING = re.compile(r"""(,\s*)?(["'])([^"']+)\2|font-family\s*:\s*([\w -]+?)\s*[,;}]""")
 PADDING = frozenset([*range(0x20, 0x7F), *range(0xA0, 0x100), *range(0x2000, 0x2070)])
 NAME_IDS = (1, 3, 4, 6, 16, 17, 18, 21, 22)  # family, unique, full, PostScript, typographic
-
-
-@dataclass(frozen=True)
-class Face:
-    """One `@font-face` rule: where it is, the font file it loads, and its weight and style."""
-
-    stylesheet: str
-    rule: str
-    font: str  # the font's href in the ebook
-    weight: str
-    style: str
-    family: str
-
-
-def faces(stylesheets: dict[str, str]) -> list[Face]:
-    """The `@font-face` rules of the stylesheets, in order, with their font's ebook href."""
-    found = []
-    for href, text in stylesheets.items():
-        for rule in FACE.findall(text):
-            url = URL.search(rule)
-            if url is None:
-                continue
-            font = str(PurePosixPath(href).parent / url.group(2))
-            font = _normalized(font)
-            weight = _value(WEIGHT, rule)
-            weight = {"normal": "400", "bold": "700"}.get(weight, weight)
-            style = _value(STYLE, rule)
-            family = FAMILY.search(rule)
-            name = family.group(2) if family else ""
-            found.append(Face(href, rule, font, weight, style, name.strip().lower()))
-    return found
-
-
-def _value(pattern: re.Pattern[str], rule: str) -> str:
-    found = pattern.search(rule)
-    return found.group(1).lower() if found else "normal"
-
-
-def _normalized(path: str) -> str:
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part not in ("", "."):
-            parts.append(part)
-    return "/".join(parts)
-
-
-def leading_families(sheets: Iterable[str]) -> set[str]:
-    """The families that come first in some font-family list of the stylesheets (lower case)."""
-    found = set()
-    for text in sheets:
-        text = FACE.sub("", text)
-        for match in LEADING.finditer(text):
-            if match.group(3) and not match.group(1):
-                found.add(match.group(3).strip().lower())
-            elif match.group(4):
-                found.add(match.group(4).strip().lower())
-    return found
 
 
 def character_map(data: bytes) -> frozenset[int]:
@@ -205,28 +138,21 @@ def fit(files: dict[str, bytes], text: str) -> dict[str, bytes]:
     sheets = {h: d.decode("utf-8") for h, d in files.items() if h.lower().endswith(".css")}
     used = {ord(c) for c in text + "".join(sheets.values())}
     found = [f for f in faces(sheets) if f.font in files and f.font.lower().endswith(FONT_SUFFIXES)]
-    maps = {f.font: character_map(files[f.font]) for f in found}
-    leading = leading_families(sheets.values())
-    covered: dict[tuple[str, str], set[int]] = {}
-    for face in found:
-        if face.family in leading:
-            covered.setdefault((face.weight, face.style), set()).update(maps[face.font])
-    keep: dict[str, set[int]] = {}
-    for face in found:
-        mine = used & maps[face.font]
-        if face.family not in leading:
-            needed = mine - covered.get((face.weight, face.style), set())
-        else:
-            needed = mine
-        if needed - {32}:
-            keep.setdefault(face.font, set()).update(mine)
+    maps: dict[str, frozenset[int]] = {}
+
+    def cmap(font: str) -> frozenset[int]:
+        if font not in maps:
+            maps[font] = character_map(files[font])
+        return maps[font]
+
+    keep = choose(found, leading_families(sheets.values()), used, cmap)
     out = dict(files)
     for face in found:
         if face.font not in keep:
             sheets[face.stylesheet] = sheets[face.stylesheet].replace(face.rule, "", 1)
             out.pop(face.font, None)
     for number, (font, codepoints) in enumerate(sorted(keep.items()), start=1):
-        padded = codepoints | (PADDING & maps[font])
+        padded = codepoints | (PADDING & cmap(font))
         out[font] = cached_subset(files[font], padded, number)
     for href, text_ in sheets.items():
         out[href] = re.sub(r"\n{3,}", "\n\n", text_).encode("utf-8")

@@ -109,9 +109,13 @@ def check_stylesheet(css: str, root: Path, key: str = "print_css") -> Path:
     return path
 
 
-def make_fetcher(resources: ProjectResources):
-    """A WeasyPrint URL fetcher that asks `resources` before it reads anything."""
+def make_fetcher(resources: ProjectResources, text: str = ""):
+    """A WeasyPrint URL fetcher that asks `resources` before it reads anything. Given the
+    document's `text`, it serves stylesheets without the `@font-face` rules that text does not
+    need (fonts.fit_stylesheet): the engine would load every face."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    used = {ord(c) for c in text}
 
     class ProjectFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -119,9 +123,24 @@ def make_fetcher(resources: ProjectResources):
                 resources.read(url)  # an SVG in a data: URL is vetted like a file (svg.py)
                 return super().fetch(url, headers)
             body, mime = resources.read(url)
+            if used and mime.startswith("text/css"):
+                body = _fitted_css(body, url, resources.root, used)
             return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
 
     return ProjectFetcher()
+
+
+def _fitted_css(body: bytes, url: str, root: Path, used: set[int]) -> bytes:
+    from urllib.parse import unquote, urlsplit
+
+    from build_report.fonts import fit_stylesheet
+
+    try:
+        href = Path(unquote(urlsplit(url).path)).resolve().relative_to(root.resolve())
+        text = body.decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return body
+    return fit_stylesheet(text, href.as_posix(), root, used).encode("utf-8")
 
 
 class _LimitReached(BaseException):
@@ -334,7 +353,7 @@ def html_document(layout: Layout, resources: ProjectResources):
     return weasyprint.HTML(
         string=layout.html,
         base_url=layout.root.resolve().as_uri() + "/",
-        url_fetcher=make_fetcher(resources),
+        url_fetcher=make_fetcher(resources, layout.html),
     )
 
 

@@ -86,7 +86,8 @@ def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None
     from build_report.pdf.internals import supported
 
     plain = not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
-    if not plain or len(book.chapters) < 2 or not supported() or prints_pages(book):
+    flowing = book.config.build.chapter_break == "none"  # parts start on pages of their own
+    if not plain or len(book.chapters) < 2 or not supported() or prints_pages(book) or flowing:
         return 1  # a page a reference prints is known only when one process lays out all
     return min(_jobs(book, options.jobs), len(book.chapters))
 

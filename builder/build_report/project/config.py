@@ -21,6 +21,7 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 HALF_SIZES = {"a4": "A5", "letter": "5.5in 8.5in"}
 PAPER_POINTS = {"a4": (595.276, 841.89), "letter": (612.0, 792.0)}  # portrait width, height
 TEXT_ALIGN = ("justify", "left")
+CHAPTER_BREAKS = ("page", "none")
 DATE_TYPES = (datetime.date, datetime.datetime, datetime.time)
 
 
@@ -38,6 +39,12 @@ class ReportMeta:
     slug: str = ""
     date: str = ""
     edition: str = ""
+    series: str = ""  # a series name, printed above the label on the cover
+    author_role: str = ""  # e.g. "Senior Fellow, Europe Programme"
+    organisation: str = ""  # who publishes it: on the cover and in "how to cite"
+    source: str = ""  # where the text comes from: in the colophon
+    licence: str = ""  # e.g. "CC BY 4.0": in the colophon
+    cite_as: str = ""  # the colophon's "how to cite"; default: made from the keys above
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,9 @@ class BuildSettings:
     text_align: str = "justify"
     max_pages: int = 2000
     time_limit: int = 600
+    chapter_break: str = "page"  # "page": each chapter on a new page; "none": they follow on
+    summary: bool = True  # a summary page after the contents (chapters' summaries, key points)
+    colophon: bool = True  # a back page: how to cite, source, licence, the editorial notice
 
 
 @dataclass(frozen=True)
@@ -298,6 +308,13 @@ def load_config(root: Path, paper: str | None = None) -> Config:
             f"unknown text_align '{build.text_align}'",
             "use 'justify' or 'left'",
             key_line(text, "text_align", "build"),
+        )
+    if build.chapter_break not in CHAPTER_BREAKS:
+        raise BuildError(
+            shown,
+            f"unknown chapter_break '{build.chapter_break}'",
+            "use 'page' (each chapter on a new page) or 'none' (chapters follow on)",
+            key_line(text, "chapter_break", "build"),
         )
     for key, top in (("max_pages", 100_000), ("time_limit", 86_400)):
         if not 1 <= getattr(build, key) <= top:

@@ -107,6 +107,27 @@ class Book:
         return direction(self.language)
 
     @property
+    def summary_chapters(self) -> list[Chapter]:
+        """The chapters the summary page lists (those with a summary or key points), or none
+        when the summary is switched off or no chapter has one."""
+        if not self.config.build.summary:
+            return []
+        return [ch for ch in self.chapters if ch.summary or ch.key_points]
+
+    @property
+    def cite_as(self) -> str:
+        """How to cite the book: `cite_as` as configured, else made from its keys only
+        ("Marco. Title: Subtitle. Briefing. Organisation, 2026.")."""
+        report = self.config.report
+        if report.cite_as:
+            return report.cite_as
+        title = report.title + (f": {report.subtitle}" if report.subtitle else "")
+        year = report.date or str(self.created.year)
+        published = ", ".join(p for p in (report.organisation, year) if p)
+        parts = [report.author, title, report.label, published]
+        return " ".join(p.rstrip(".") + "." for p in parts if p)
+
+    @property
     def date_label(self) -> str:
         """What the cover prints: the configured date as written, else the build date in the
         language's long format ("November 26, 2026"; "26 novembre 2026")."""
