@@ -283,7 +283,7 @@ def _child(work: Callable[[], object], conn: Connection, parent: int) -> None:
 
 
 @contextlib.contextmanager
-def scratch_folder() -> Iterator[Path]:
+def scratch_folder() -> Iterator[Path | None]:
     """A private temporary folder for everything this build and its processes write there,
     removed when the build ends, however its processes ended. The layout engine copies every
     font into a temporary folder per document and removes it only when the document object is
@@ -292,7 +292,11 @@ def scratch_folder() -> Iterator[Path]:
     import shutil
     import tempfile
 
-    folder = Path(tempfile.mkdtemp(prefix="build-report-"))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="build-report-"))
+    except OSError:  # no room even for a folder: the build's own writes will say so
+        yield None
+        return
     saved = tempfile.tempdir, os.environ.get("TMPDIR")
     tempfile.tempdir = str(folder)
     os.environ["TMPDIR"] = str(folder)  # worker processes that start afresh
