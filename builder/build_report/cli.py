@@ -178,9 +178,9 @@ def _pages_line(written) -> None:
     "-j",
     "--jobs",
     type=click.IntRange(0, 64),
-    default=1,
+    default=0,
     show_default=True,
-    help="Lay out chapter groups in this many processes; 0: one per core for long books.",
+    help="Lay out parts of the book in this many processes; 0: one per core for a long book.",
 )
 @click.option(
     "--emit-html",

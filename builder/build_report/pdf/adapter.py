@@ -381,6 +381,17 @@ def lay_out(layout: Layout, options: PdfOptions) -> Rendered:
     return Rendered(data, pages, diagnostics, tuple(dict.fromkeys(resources.served)))
 
 
+def count_pages(layout: Layout, options: PdfOptions) -> int:
+    """How many pages `layout` makes, without writing them: painting is about half of a
+    document's cost (the contents of a long book: one text box per leader dot), and a
+    parallel build only needs the front's length before the numbers are known."""
+    with engine(layout, options) as (resources, logs):
+        page = html_document(layout, resources)
+        document = roomy(lambda: page.render(presentational_hints=True))
+    checked(layout, options, resources, logs)
+    return len(document.pages)
+
+
 def _identifier(layout: Layout) -> bytes:
     """A stable PDF /ID from the config, so the same sources give the same file."""
     import hashlib

@@ -124,7 +124,8 @@ class Part:
             html = html_document(layout, resources)
             weasyprint.layout.make_margin_boxes = unnumbered
             try:
-                self.document = roomy(html.render)
+                # presentational hints: image sizes, as in one process (adapter.lay_out)
+                self.document = roomy(lambda: html.render(presentational_hints=True))
             finally:
                 weasyprint.layout.make_margin_boxes = original
             data = roomy(self.document.write_pdf)

@@ -32,7 +32,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from build_report import console
-from build_report.pdf.adapter import Layout, PdfOptions, Rendered, lay_out, page_limit, strictly
+from build_report.pdf.adapter import (
+    Layout,
+    PdfOptions,
+    Rendered,
+    count_pages,
+    lay_out,
+    page_limit,
+    strictly,
+)
 from build_report.pdf.internals import page_numbers
 from build_report.pdf.stitch import stitch
 from build_report.pdf.workers import Workers, assign, footers
@@ -205,7 +213,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         # meanwhile: how long are the cover and contents? (numbers do not change that; their
         # pages count towards max_pages with the parts')
         counted = workers.options
-        front_pages = _dests(lay_out(replace(layout, html=front_html), counted).data)[0]
+        front_pages = count_pages(replace(layout, html=front_html), counted)
         laid = workers.laid()  # part -> (the part written, {anchor: page index})
         starts: dict[str, int] = {}
         firsts: dict[int, int] = {}

@@ -11,9 +11,8 @@ from build_report.pdf.adapter import Layout, PdfOptions, check_stylesheet, lay_o
 from build_report.project.model import Book
 from build_report.writers import Options, Written, output_path
 
-PARALLEL_FROM_CHARS = (
-    200_000  # below this (about 60 pages) extra processes cost more than they save
-)
+# below this (about 60 pages) other processes cost more than they save: bench/README.md
+PARALLEL_FROM_CHARS = 200_000
 
 
 def pdf_options(options: Options) -> PdfOptions:
@@ -91,13 +90,24 @@ def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None
 
 
 def _jobs(book: Book, asked: int) -> int:
-    """--jobs N is taken as said; --jobs 0 means one process per core for a long book."""
+    """--jobs N is taken as said; --jobs 0 (the default) means one process per core this
+    process may run on, for a book whose estimated work is worth it, and one process below
+    that (a short book would only pay for starting the others: bench/README.md)."""
     if asked != 0:
         return asked
     from build_report.pdf.parallel import size
 
     total = sum(size(ch) for ch in book.chapters)
-    return (os.cpu_count() or 1) if total >= PARALLEL_FROM_CHARS else 1
+    return cores() if total >= PARALLEL_FROM_CHARS else 1
+
+
+def cores() -> int:
+    """The cores this process may run on (its affinity, where the platform says: a container
+    or `taskset` may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def print_layout(book: Book, options: PdfOptions, emit_html: Path | None = None) -> Layout:
