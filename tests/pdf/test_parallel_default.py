@@ -6,6 +6,7 @@ page and time limits hold for the whole book, across parts."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import MINIMAL_TOML, Project, new_project, run
-from tests.pdf.test_parallel import assert_same_book
+from tests.pdf.test_parallel import assert_same_book, outline
 
 PDF = Path("build/fixture-book.pdf")
 WORDS = "Words of a long chapter that fill a line or two of the page, and go on. "
@@ -176,3 +177,61 @@ def test_strict_holds_across_parts_with_no_flag(auto_is_parallel, tmp_path: Path
     result = run("-v", "pdf", "-C", book.root, "--no-cache", "--strict", "-o", out)
     assert result.exit_code == 1 and "chapters/04-c.md:5" in result.output, result.output
     assert not out.exists()
+
+
+@pytest.fixture
+def short_pieces(monkeypatch):
+    """Chapters of a few pages are "long": cut about every page."""
+    from build_report.pdf import split
+
+    monkeypatch.setattr(split, "SPLIT_FROM_CHARS", 4_000)
+    monkeypatch.setattr(split, "PIECE_CHARS", 1_500)
+
+
+def one_long_chapter(root: Path) -> Project:
+    book = new_project(root)
+    sections = "\n\n".join(
+        f"## Section {k}\n\n{WORDS * 6}[^n{k}]\n\n[^n{k}]: Note {k} of the long chapter.\n\n"
+        "::: note\n## A heading in a box\n\nIt is not where the chapter is cut.\n:::"
+        for k in range(1, 9)
+    )
+    book.write("chapters/01-long.md", f"---\ntitle: The Long Chapter\n---\n\n{sections}\n")
+    book.write(
+        "chapters/02-after.md", "---\ntitle: After\n---\n\n## Last\n\nThe end.[^e]\n\n[^e]: E.\n"
+    )
+    return book
+
+
+def test_a_long_chapter_is_cut_at_its_sections(short_pieces, tmp_path: Path) -> None:
+    """One chapter is most of the book: it is laid out in pieces, in both processes, and the
+    book equals the single-process one, which breaks the page at the same sections."""
+    from build_report.pdf import parallel
+    from build_report.project.chapters import load_book
+    from build_report.project.config import load_config
+
+    book = one_long_chapter(tmp_path / "book")
+    loaded = load_book(load_config(book.root))
+    plan = parallel.plan(loaded, book.root / "x.pdf")
+    continued = sum(plan.continued)
+    assert continued >= 2, plan.continued
+
+    single, parallel_pdf = tmp_path / "single.pdf", tmp_path / "parallel.pdf"
+    assert book.build("pdf", "--no-cache", "--jobs", "1", "-o", single).exit_code == 0
+    result = run("-v", "pdf", "-C", book.root, "--no-cache", "--jobs", "2", "-o", parallel_pdf)
+    assert result.exit_code == 0, result.output
+    assert "in 2 processes" in result.output, result.output
+    assert_same_book(single, parallel_pdf, "Fixture Book")
+
+    reader = PdfReader(parallel_pdf)
+    texts = [page.extract_text() for page in reader.pages]
+    # every piece after the first starts a page with its section's heading
+    starts = [i for i, text in enumerate(texts) if text.startswith("Section ")]
+    assert len(starts) == continued, texts
+    # the running head goes on; the notes are numbered on through the chapter
+    assert all("Fixture Book The Long Chapter" in texts[i] for i in range(2, len(texts) - 1))
+    notes = re.findall(r"^(\d+)\. Note (\d+) of", "\n".join(texts), re.M)
+    assert [int(n) for n, _ in notes] == [int(k) for _, k in notes] == list(range(1, 9))
+    # the sections of every piece are under their chapter in the outline
+    chapters = outline(reader)
+    sections = [title for title, _ in chapters[1] if title.startswith("Section")]
+    assert chapters[0][0] == "The Long Chapter" and len(sections) == 8, chapters
