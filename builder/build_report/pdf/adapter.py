@@ -148,8 +148,11 @@ class _Limits(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         found = re.search(r"Page (\d+)", record.getMessage())
         if found:
-            console.current.page(int(found.group(1)))
-            if self._count(int(found.group(1))) > self.max_pages:
+            before = self.pages
+            count = self._count(int(found.group(1)))
+            if self.pages > before:
+                console.current.tick(self.pages - before)  # a page laid out for the first time
+            if count > self.max_pages:
                 raise _LimitReached("max_pages")
         if self.deadline.passed():
             self.late = True
@@ -245,10 +248,13 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
     deadline = options.deadline or Deadline(
         time.monotonic() + settings.time_limit, settings.time_limit
     )
+    from build_report.pdf.internals import painting
+
     try:
         with (
             captured_weasyprint_logs() as logs,
             limits(settings.max_pages, deadline, options.page_budget) as guard,
+            painting(console.current.tick),
         ):
             yield resources, logs
     except _LimitReached:

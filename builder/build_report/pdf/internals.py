@@ -95,6 +95,31 @@ def page_numbers(first: int, total: int) -> Iterator[None]:
         layout.make_margin_boxes = original
 
 
+@contextlib.contextmanager
+def painting(tick) -> Iterator[None]:
+    """Call `tick()` as each page is painted into the PDF (`weasyprint.document.Page.paint`,
+    once a page in `write_pdf`): the half of a build that WeasyPrint's progress log is silent
+    about, shown on the progress bar. A version without the method paints unwatched."""
+    from weasyprint.document import Page
+
+    original = Page.__dict__.get("paint")
+    if original is None:
+        yield
+        return
+
+    def paint(self, *args, **kwargs):
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            tick()
+
+    Page.paint = paint
+    try:
+        yield
+    finally:
+        Page.paint = original
+
+
 def shows_page_number(box) -> bool:
     """Whether a margin box's content uses counter(page) or counter(pages)."""
     content = box.style["content"]

@@ -42,6 +42,7 @@ from build_report.pdf.adapter import (
     strictly,
 )
 from build_report.pdf.internals import page_numbers
+from build_report.pdf.split import pieces, size
 from build_report.pdf.stitch import stitch
 from build_report.pdf.workers import Workers, assign, footers
 from build_report.project.model import Book
@@ -70,31 +71,27 @@ def _css_escape(ch: str) -> str:
     return f"\\{ord(ch) or 0xFFFD:x} "
 
 
-def size(chapter) -> int:
-    """A chapter's length in characters of source: what its layout will roughly cost."""
-    return sum(len(t.content) for t in chapter.tokens) + 1
-
-
-def parts(book: Book) -> list[list[str]]:
-    """Consecutive chapters cut into parts: a long chapter alone, short ones batched.
+def parts(sizes: list[int], continued: list[bool]) -> list[list[int]]:
+    """Consecutive units (chapters, or pieces of a long one: split.py) cut into parts: a long
+    unit alone, short ones batched.
 
     A part is both the unit of work and the unit of reuse (an edited chapter lays out its own
     part again, nothing else), so parts follow chapters, and where they fall depends on no
     other chapter's length. Each part costs a little (the stylesheet and fonts are loaded for
-    it), hence the batching of short chapters up to PART_CHARS.
+    it), hence the batching of short chapters up to PART_CHARS. A later piece of a chapter is
+    a part of its own, whose outline goes under its chapter's (stitch.py).
     """
-    out: list[list[str]] = []
-    batch: list[str] = []
+    out: list[list[int]] = []
+    batch: list[int] = []
     load = 0
-    for chapter in book.chapters:
-        length = size(chapter)
-        if length >= PART_CHARS:
+    for unit, length in enumerate(sizes):
+        if length >= PART_CHARS or continued[unit]:
             if batch:
                 out.append(batch)
                 batch, load = [], 0
-            out.append([chapter.slug])
+            out.append([unit])
             continue
-        batch.append(chapter.slug)
+        batch.append(unit)
         load += length
         if load >= PART_CHARS:
             out.append(batch)
@@ -102,6 +99,21 @@ def parts(book: Book) -> list[list[str]]:
     if batch:
         out.append(batch)
     return out
+
+
+def units(items: list) -> tuple[list, list[int]]:
+    """The rendered chapters as units of layout, with their estimated sizes: a chapter, or
+    the pieces of a long one (split.py), each sized by its share of the chapter's HTML."""
+    out: list = []
+    sizes: list[int] = []
+    for item in items:
+        length = size(item.chapter)
+        found = pieces(item, length)
+        whole = sum(len(str(piece.body)) for piece in found) or 1
+        for piece in found:
+            out.append(piece)
+            sizes.append(max(1, length * len(str(piece.body)) // whole))
+    return out, sizes
 
 
 def _stand_ins(html: str, book_ids: frozenset[str]) -> list[str]:
@@ -133,6 +145,7 @@ class Plan:
     front: tuple[str, list[str]]  # the cover and contents, with their stand-ins
     anchors: list[str]  # each chapter's anchor, in book order
     footer: str  # the furniture page of the footer runs, before numbering (see _footer_html)
+    continued: list[bool]  # whether a part goes on with the chapter before it (split.py)
 
 
 def plan(book: Book, output: Path) -> Plan:
@@ -141,18 +154,18 @@ def plan(book: Book, output: Path) -> Plan:
     from build_report.markup.renderer import PRINT
 
     running_title = f"@page {{ @top-left {{ content: {css_string(book.config.report.title)}; }} }}"
-    cut = parts(book)
-    sizes = {ch.slug: size(ch) for ch in book.chapters}
     chapters = chapters_html(book, PRINT)
+    laid, unit_sizes = units(chapters)
+    continued = [hasattr(unit, "continued") for unit in laid]
+    cut = parts(unit_sizes, continued)
 
-    def part_html(slugs: list[str], stand_ins: list[str] | None = None) -> str:
+    def part_html(members: list[int], stand_ins: list[str] | None = None) -> str:
         return print_document(
             book,
             part="chapters",
-            only=set(slugs),
             extra_css=running_title,
             stand_ins=stand_ins,
-            chapters=chapters,
+            chapters=[laid[unit] for unit in members],
         )
 
     def front_html(stand_ins: list[str] | None = None) -> str:
@@ -164,11 +177,11 @@ def plan(book: Book, output: Path) -> Plan:
     front = front_html()
     book_ids = frozenset(i for html in [front, *plain] for i in ID_ATTR.findall(html))
     marked = []
-    for slugs, html in zip(cut, plain, strict=True):
+    for members, html in zip(cut, plain, strict=True):
         missing = _stand_ins(html, book_ids)
-        marked.append((part_html(slugs, missing) if missing else html, missing))
+        marked.append((part_html(members, missing) if missing else html, missing))
     front_missing = _stand_ins(front, book_ids)
-    part_sizes = [sum(sizes[slug] for slug in slugs) for slugs in cut]
+    part_sizes = [sum(unit_sizes[unit] for unit in members) for members in cut]
     return Plan(
         layout=Layout.of(book, ""),
         parts=marked,
@@ -177,6 +190,7 @@ def plan(book: Book, output: Path) -> Plan:
         front=(front_html(front_missing) if front_missing else front, front_missing),
         anchors=[ch.anchor for ch in book.chapters],
         footer=_footer_html(book),
+        continued=[continued[members[0]] for members in cut],
     )
 
 
@@ -199,9 +213,16 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             cached[i] = found
     todo = [i for i in plan.order if i not in cached]
     assignment = assign(todo, plan.sizes, jobs, len(cached))
-    console.current.stage(
+    from build_report.pdf.writer import estimated_pages
+
+    # one bar for the whole: every page of every part, laid out and then painted
+    console.current.step(
+        "laying out",
+        0.05,
+        0.75,
+        2 * sum(estimated_pages(marked[i][0]) for i in todo) + estimated_pages(plan.front[0]),
         f"laying out {len(todo)} of {len(marked)} parts in {len(assignment)} processes"
-        + (f" ({len(cached)} unchanged)" if cached else "")
+        + (f" ({len(cached)} unchanged)" if cached else ""),
     )
     reused_pages = sum(r.pages for r in cached.values())
     if reused_pages > layout.config.build.max_pages:
@@ -236,8 +257,13 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
                 extra.append((i, firsts[i], html))
             else:
                 made_footers[i] = found
-        console.current.stage(
-            f"numbering pages, laying out the contents and {len(extra)} runs of footers"
+        console.current.step(
+            "numbering pages, laying out the contents",
+            0.75,
+            0.93,
+            # the contents laid out and painted; every footer painted
+            2 * front_pages + total - front_pages - sum(cached[i].pages for i in made_footers),
+            f"numbering pages, laying out the contents and {len(extra)} runs of footers",
         )
         workers.number(firsts, total, extra)
         for anchor in plan.anchors:
@@ -270,8 +296,8 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             store.put(html, replace(done[i], data=numbered[i]))
         for i, _, html in extra:
             store.put(html, made_footers[i])
-    console.current.stage("stitching")
-    data = stitch(front.data, [r.data for r in done], starts, overlays)
+    console.current.step("stitching", 0.93, 0.98)
+    data = stitch(front.data, [r.data for r in done], starts, overlays, plan.continued)
     inputs = tuple(dict.fromkeys(p for r in [front, *done] for p in r.inputs))
     return data, Written(output, total, None, diagnostics, inputs)
 

@@ -60,7 +60,7 @@ class PdfWriter:
         engine cannot always be interrupted: processes.py); this process writes the PDF, so a
         build stopped by its time limit writes nothing."""
         data, written = processes.in_child(lambda: lay_out_job(job), deadline=job.options.deadline)
-        console.current.stage("writing")
+        console.current.step("writing", 0.98, 1.0)
         files.write_bytes(job.path, data)
         return written
 
@@ -84,9 +84,19 @@ def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None
     from build_report.pdf.internals import supported
 
     plain = not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
-    if not plain or len(book.chapters) < 2 or not supported():
+    units = sum(len(split_points(ch)) + 1 for ch in book.chapters)
+    if not plain or units < 2 or not supported():
         return 1
-    return min(_jobs(book, options.jobs), len(book.chapters))
+    return min(_jobs(book, options.jobs), units)
+
+
+def split_points(chapter) -> list[int]:
+    """Where a long chapter is cut (split.py), estimated from its length alone: one cut per
+    PIECE_CHARS beyond the first."""
+    from build_report.pdf.split import PIECE_CHARS, SPLIT_FROM_CHARS, size
+
+    length = size(chapter)
+    return [] if length < SPLIT_FROM_CHARS else list(range(length // PIECE_CHARS - 1))
 
 
 def _jobs(book: Book, asked: int) -> int:
@@ -95,7 +105,7 @@ def _jobs(book: Book, asked: int) -> int:
     that (a short book would only pay for starting the others: bench/README.md)."""
     if asked != 0:
         return asked
-    from build_report.pdf.parallel import size
+    from build_report.pdf.split import size
 
     total = sum(size(ch) for ch in book.chapters)
     return cores() if total >= PARALLEL_FROM_CHARS else 1
@@ -132,9 +142,18 @@ def lay_out_job(job: PrintJob) -> tuple[bytes, Written]:
     return render_layout(job.work, job.path, job.options)
 
 
+HTML_PER_PAGE = 2_800  # characters of print HTML a page holds, about (the default briefing)
+
+
+def estimated_pages(html: str) -> int:
+    """How many pages `html` will make, roughly: for the progress bar only."""
+    return max(1, len(html) // HTML_PER_PAGE)
+
+
 def render_layout(layout: Layout, output: Path, options: PdfOptions) -> tuple[bytes, Written]:
     """Lay out one document: the PDF's bytes, and what `output` will be once written."""
     warnings = strictly(list(layout.warnings), options)  # before the engine: --strict stops
-    console.current.stage("laying out")
+    # every page is laid out, then painted into the PDF (about as long again): a tick each
+    console.current.step("laying out", 0.05, 0.98, 2 * estimated_pages(layout.html))
     done = lay_out(layout, options)
     return done.data, Written(output, done.pages, None, warnings + done.diagnostics, done.inputs)
