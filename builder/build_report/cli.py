@@ -295,9 +295,21 @@ def all_(**params):
     is_flag=True,
     help="Serve the print layout (the PDF's HTML and print CSS).",
 )
+@click.option(
+    "--pdf",
+    "pdf_mode",
+    is_flag=True,
+    help="Serve the print PDF, rebuilt on change (build/<slug>.pdf) with the engine kept loaded.",
+)
 @edition_option
-def preview(project, port, print_mode, edition):
+def preview(project, port, print_mode, pdf_mode, edition):
     """Serve the book on 127.0.0.1, rebuild on every change and reload the open page."""
+    if pdf_mode:
+        if print_mode:
+            raise click.UsageError("--pdf and --print are two previews: choose one")
+        from build_report.commands.preview_pdf import serve_pdf
+
+        return serve_pdf(project, port, edition)
     from build_report.commands.preview import serve
 
     serve(project, port, print_mode, edition)

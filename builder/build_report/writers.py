@@ -37,6 +37,7 @@ class Options:
     no_cache: bool = False
     jobs: int = 0  # 0: automatic (pdf/writer.py: one process per core for a long book)
     force: bool = False  # replace an existing output file build-report did not write
+    live: bool = False  # preview --pdf: every chapter a part, so an edit lays out its own
 
     @property
     def may_replace(self) -> bool:

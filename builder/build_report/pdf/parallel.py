@@ -71,21 +71,21 @@ def _css_escape(ch: str) -> str:
     return f"\\{ord(ch) or 0xFFFD:x} "
 
 
-def parts(sizes: list[int], continued: list[bool]) -> list[list[int]]:
+def parts(sizes: list[int], continued: list[bool], limit: int) -> list[list[int]]:
     """Consecutive units (chapters, or pieces of a long one: split.py) cut into parts: a long
     unit alone, short ones batched.
 
     A part is both the unit of work and the unit of reuse (an edited chapter lays out its own
     part again, nothing else), so parts follow chapters, and where they fall depends on no
     other chapter's length. Each part costs a little (the stylesheet and fonts are loaded for
-    it), hence the batching of short chapters up to PART_CHARS. A later piece of a chapter is
-    a part of its own, whose outline goes under its chapter's (stitch.py).
+    it), hence the batching of short chapters up to `limit` (PART_CHARS). A later piece of a
+    chapter is a part of its own, whose outline goes under its chapter's (stitch.py).
     """
     out: list[list[int]] = []
     batch: list[int] = []
     load = 0
     for unit, length in enumerate(sizes):
-        if length >= PART_CHARS or continued[unit]:
+        if length >= limit or continued[unit]:
             if batch:
                 out.append(batch)
                 batch, load = [], 0
@@ -93,7 +93,7 @@ def parts(sizes: list[int], continued: list[bool]) -> list[list[int]]:
             continue
         batch.append(unit)
         load += length
-        if load >= PART_CHARS:
+        if load >= limit:
             out.append(batch)
             batch, load = [], 0
     if batch:
@@ -148,7 +148,7 @@ class Plan:
     continued: list[bool]  # whether a part goes on with the chapter before it (split.py)
 
 
-def plan(book: Book, output: Path) -> Plan:
+def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
     """Everything a parallel build needs of the Book."""
     from build_report.html.documents import chapters_html, print_document
     from build_report.markup.renderer import PRINT
@@ -157,7 +157,7 @@ def plan(book: Book, output: Path) -> Plan:
     chapters = chapters_html(book, PRINT)
     laid, unit_sizes = units(chapters)
     continued = [hasattr(unit, "continued") for unit in laid]
-    cut = parts(unit_sizes, continued)
+    cut = parts(unit_sizes, continued, PART_CHARS if part_chars is None else part_chars)
 
     def part_html(members: list[int], stand_ins: list[str] | None = None) -> str:
         return print_document(
@@ -234,7 +234,12 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         # meanwhile: how long are the cover and contents? (numbers do not change that; their
         # pages count towards max_pages with the parts')
         counted = workers.options
-        front_pages = count_pages(replace(layout, html=front_html), counted)
+        # (an earlier build's front, kept under the HTML before numbering, says it at once)
+        earlier = store.get(_unclocked(front_html) + "<!-- its length -->") if store else None
+        if earlier is not None:
+            front_pages = earlier.pages
+        else:
+            front_pages = count_pages(replace(layout, html=front_html), counted)
         laid = workers.laid()  # part -> (the part written, {anchor: page index})
         starts: dict[str, int] = {}
         firsts: dict[int, int] = {}
@@ -269,8 +274,12 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         for anchor in plan.anchors:
             entry = TOC_ENTRY.format(anchor)
             front_html = front_html.replace(entry, f'{entry} data-page="{starts[anchor] + 1}"', 1)
-        with page_numbers(1, total):
-            front = lay_out(replace(layout, html=front_html), part_options)
+        # the numbered front of an earlier build with the same numbers and total, if kept
+        front_key = f"{_unclocked(front_html)}<!-- the front of a book of {total} pages -->"
+        front = store.get(front_key) if store else None
+        if front is None:
+            with page_numbers(1, total):
+                front = lay_out(replace(layout, html=front_html), part_options)
         numbered, made = workers.results()
         for i, first, html in extra:
             made_footers[i] = made[i] if workers.count else footers(layout, first, total, html)
@@ -296,10 +305,40 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             store.put(html, replace(done[i], data=numbered[i]))
         for i, _, html in extra:
             store.put(html, made_footers[i])
+        store.put(front_key, front)
+        store.put(_unclocked(plan.front[0]) + "<!-- its length -->", front)
     console.current.step("stitching", 0.93, 0.98)
-    data = stitch(front.data, [r.data for r in done], starts, overlays, plan.continued)
+    data = stitch(
+        front.data,
+        [r.data for r in done],
+        starts,
+        overlays,
+        plan.continued,
+        pdf_date(layout.created),  # this build's, also when the front is an earlier build's
+    )
     inputs = tuple(dict.fromkeys(p for r in [front, *done] for p in r.inputs))
     return data, Written(output, total, None, diagnostics, inputs)
+
+
+CLOCK = re.compile(r'<meta name="dcterms\.(?:created|modified)"[^>]*>\n?')
+
+
+def _unclocked(front: str) -> str:
+    """The front's HTML without the build's clock (its metadata dates, which change every
+    second): what the front is kept under, so a rebuild reuses it while its text is the same
+    (the cover's date is text); stitch.py dates the PDF with the new build's clock."""
+    return CLOCK.sub("", front)
+
+
+def pdf_date(created) -> str:
+    """A datetime as WeasyPrint writes it in a PDF's /CreationDate: D:YYYYMMDDHHmmSS+HH'mm."""
+    offset = created.utcoffset()
+    if offset is None:
+        return f"D:{created:%Y%m%d%H%M%S}"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"D:{created:%Y%m%d%H%M%S}{sign}{hours:02d}'{mins:02d}"
 
 
 def _part_store(config, options: PdfOptions):

@@ -11,12 +11,13 @@ def stitch(
     starts: dict[str, int],
     footers: list[bytes],
     continued: list[bool] | None = None,
+    created: str | None = None,
 ) -> bytes:
     """One PDF from the parts: their pages and outlines in order, the real named destinations
-    only, the front's metadata, and each part's footers (an overlay PDF a part) laid over its
-    pages. The outline of a part that goes on with the chapter before it (`continued`: a
-    long chapter's later piece, split.py) goes under that chapter's entry, as in one
-    document."""
+    only, the front's metadata dated `created` (the front may be an earlier build's), and each
+    part's footers (an overlay PDF a part) laid over its pages. The outline of a part that goes
+    on with the chapter before it (`continued`: a long chapter's later piece, split.py) goes
+    under that chapter's entry, as in one document."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
@@ -36,7 +37,11 @@ def stitch(
     for name, index in sorted(starts.items()):
         writer.add_named_destination(name, index)
     if first.metadata:
-        writer.add_metadata({k: v for k, v in first.metadata.items()})
+        metadata = dict(first.metadata.items())
+        for key in ("/CreationDate", "/ModDate"):  # `created`: the build's clock, in PDF form
+            if created and key in metadata:
+                metadata[key] = created
+        writer.add_metadata(metadata)
     if "/Lang" in first.trailer["/Root"]:
         root[NameObject("/Lang")] = first.trailer["/Root"]["/Lang"]
     overlays = [None] * len(first.pages)  # the contents carry their own footers

@@ -49,10 +49,14 @@ class PdfWriter:
         check_stylesheet(book.config.build.print_css, book.root)
         files.check_target(path, book.root, force=options.may_replace)
         jobs = parallel_jobs(book, settings, options.emit_html)
+        if options.live and jobs == 1 and plain_pdf(settings, options.emit_html):
+            jobs = max(cores(), 2)  # the live PDF is made of parts, however short the book
         if jobs > 1:
-            from build_report.pdf.parallel import plan
+            from build_report.pdf.parallel import PART_CHARS, plan
 
-            return PrintJob(path, plan(book, path), jobs, settings)
+            # live: a part a chapter, so that an edit lays out its chapter only
+            part_chars = 1 if options.live else PART_CHARS
+            return PrintJob(path, plan(book, path, part_chars), jobs, settings)
         return PrintJob(path, print_layout(book, settings, options.emit_html), 1, settings)
 
     def write(self, job: PrintJob) -> Written:
@@ -83,11 +87,16 @@ def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None
     the installed engine is one whose internals parallel layout was tested with)."""
     from build_report.pdf.internals import supported
 
-    plain = not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
+    plain = plain_pdf(options, emit_html)
     units = sum(len(split_points(ch)) + 1 for ch in book.chapters)
     if not plain or units < 2 or not supported():
         return 1
     return min(_jobs(book, options.jobs), units)
+
+
+def plain_pdf(options: PdfOptions, emit_html: Path | None = None) -> bool:
+    """A PDF that can be made of parts: no imposition, no PDF/A or UA variant, no HTML copy."""
+    return not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
 
 
 def split_points(chapter) -> list[int]:
