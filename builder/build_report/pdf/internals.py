@@ -131,10 +131,12 @@ def shows_page_number(box) -> bool:
 
 
 class Part:
-    """One part of a book, laid out and written at once, except for the margin boxes that
-    show a page number, which wait for `numbers`."""
+    """One part of a book, laid out (`pages` and `anchors` known at once), then written by
+    `write` (painting is about half of the work: a parallel build numbers the book and lays
+    out its contents meanwhile), except for the margin boxes that show a page number, which
+    wait for `numbers`."""
 
-    def __init__(self, layout: Layout, options: PdfOptions) -> None:
+    def __init__(self, layout: Layout, options: PdfOptions, paint: bool = True) -> None:
         import weasyprint.layout
 
         self.layout, self.options = layout, options
@@ -153,10 +155,22 @@ class Part:
                 self.document = roomy(lambda: html.render(presentational_hints=True))
             finally:
                 weasyprint.layout.make_margin_boxes = original
+        self.laid_out = (resources, logs)
+        self.pages = len(self.document.pages)
+        self.rendered: Rendered | None = None
+        if paint:
+            self.write()
+
+    def write(self) -> Rendered:
+        """The part's PDF (without page numbers), and what laying it out and writing it said."""
+        with engine(self.layout, self.options) as (resources, logs):
             data = roomy(self.document.write_pdf)
-        diagnostics = checked(layout, options, resources, logs)
-        served = tuple(dict.fromkeys(resources.served))
-        self.rendered = Rendered(data, len(self.document.pages), diagnostics, served)
+        laid_resources, laid_logs = self.laid_out
+        diagnostics = checked(self.layout, self.options, laid_resources, laid_logs)
+        diagnostics += checked(self.layout, self.options, resources, logs)
+        served = tuple(dict.fromkeys([*laid_resources.served, *resources.served]))
+        self.rendered = Rendered(data, self.pages, diagnostics, served)
+        return self.rendered
 
     def anchors(self) -> dict[str, int]:
         """Each anchor's page (its first, for an element that runs over several)."""

@@ -219,8 +219,8 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
     console.current.step(
         "laying out",
         0.05,
-        0.75,
-        2 * sum(estimated_pages(marked[i][0]) for i in todo) + estimated_pages(plan.front[0]),
+        0.5,
+        sum(estimated_pages(marked[i][0]) for i in todo) + estimated_pages(plan.front[0]),
         f"laying out {len(todo)} of {len(marked)} parts in {len(assignment)} processes"
         + (f" ({len(cached)} unchanged)" if cached else ""),
     )
@@ -240,12 +240,12 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             front_pages = earlier.pages
         else:
             front_pages = count_pages(replace(layout, html=front_html), counted)
-        laid = workers.laid()  # part -> (the part written, {anchor: page index})
+        counts = workers.counted()  # part -> (its pages, {anchor: page index}), unwritten
         starts: dict[str, int] = {}
         firsts: dict[int, int] = {}
         offset = front_pages
         for i, (_, missing) in enumerate(marked):
-            pages, dests = (laid[i][0].pages, laid[i][1]) if i in laid else _dests(cached[i].data)
+            pages, dests = counts[i] if i in counts else _dests(cached[i].data)
             firsts[i] = offset + 1
             for name, index in dests.items():
                 if name not in missing:
@@ -263,13 +263,18 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             else:
                 made_footers[i] = found
         console.current.step(
-            "numbering pages, laying out the contents",
-            0.75,
+            "writing, laying out the contents",
+            0.5,
             0.93,
-            # the contents laid out and painted; every footer painted
-            2 * front_pages + total - front_pages - sum(cached[i].pages for i in made_footers),
+            # the parts painted; the contents laid out and painted; every footer painted
+            sum(pages for pages, _ in counts.values())
+            + 2 * front_pages
+            + total
+            - front_pages
+            - sum(cached[i].pages for i in made_footers),
             f"numbering pages, laying out the contents and {len(extra)} runs of footers",
         )
+        # the processes write their parts meanwhile, then number them
         workers.number(firsts, total, extra)
         for anchor in plan.anchors:
             entry = TOC_ENTRY.format(anchor)
@@ -280,7 +285,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         if front is None:
             with page_numbers(1, total):
                 front = lay_out(replace(layout, html=front_html), part_options)
-        numbered, made = workers.results()
+        laid, numbered, made = workers.results()
         for i, first, html in extra:
             made_footers[i] = made[i] if workers.count else footers(layout, first, total, html)
     finally:
@@ -293,7 +298,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         if name not in front_missing:
             starts[name] = index
 
-    done = [laid[i][0] if i in laid else cached[i] for i in range(len(marked))]
+    done = [laid[i] if i in laid else cached[i] for i in range(len(marked))]
     overlays = [numbered[i] if i in numbered else made_footers[i].data for i in range(len(marked))]
     diagnostics = warnings + strictly(
         front.diagnostics + [d for r in done for d in r.diagnostics], options
