@@ -17,6 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import Project, new_project
+from tests.pdf.test_parallel_default import alive, descendants
 
 PDF = Path("build/fixture-book.pdf")
 
@@ -101,10 +102,13 @@ def test_the_live_pdf_picks_up_an_edit(tmp_path: Path) -> None:
         assert b"build-error" in page and b"02-c.md" in page
         assert pdf.read_bytes() == new
         assert not [p for p in (project.root / "build").rglob("*") if ".tmp" in p.name]
+        engine = descendants(server.pid)
+        assert engine  # the worker that keeps the engine loaded
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=60)
     assert server.returncode is not None and b"Traceback" not in stderr, stderr
+    wait(lambda: not [pid for pid in engine if alive(pid)], 10)  # it ends with the server
 
 
 def test_an_edit_lays_out_its_chapter_only(tmp_path: Path, capsys, monkeypatch) -> None:
