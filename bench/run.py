@@ -22,8 +22,8 @@ the ratios are paired: each is the median of one run's ratios):
 Then the edit loop, after the same one-paragraph edit (a sentence added to a paragraph of
 chapter 3), once per run:
 - build-report pdf: the default command again, with the parts of earlier builds kept;
-- preview --pdf:    from saving the edit to the new PDF on disk, with the live preview's worker
-                    holding the engine (commands/preview_pdf.py), when the command has it;
+- preview --pdf:    from saving the edit to the new PDF on disk (its mtime), with the live
+                    preview's worker holding the engine (commands/preview_pdf.py);
 - Typst warm:       `typst.Compiler.compile()` again in the process that compiled it first.
 
 Last, a cached rebuild (nothing changed). Timing goals live here, never in the tests.
@@ -220,9 +220,9 @@ def bench_book(root: Path, label: str, runs: int) -> dict:
 
 
 def live_pdf(root: Path, edited: Path, text: str, runs: int) -> list[float] | None:
-    """Seconds from saving the edit to the new PDF on disk, with `preview --pdf` running (its
-    status file says when the PDF was written: commands/preview_pdf.py), or None where the
-    command has no --pdf."""
+    """Seconds from saving the edit to the new PDF on disk, with `preview --pdf` running: the
+    PDF is replaced by a rename, so a new file (inode) is a new PDF, and its mtime says when
+    it was written. None where the command has no --pdf."""
     import socket
 
     probe = subprocess.run(
@@ -233,8 +233,8 @@ def live_pdf(root: Path, edited: Path, text: str, runs: int) -> list[float] | No
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    status = root / "build" / ".preview-pdf.json"
-    status.unlink(missing_ok=True)
+    pdf = root / "build" / "trump-putin.pdf"
+    pdf.unlink(missing_ok=True)
     server = subprocess.Popen(
         [PY, "-m", "build_report", "preview", "--pdf", "--port", str(port), "-C", str(root)],
         cwd=root,
@@ -244,34 +244,34 @@ def live_pdf(root: Path, edited: Path, text: str, runs: int) -> list[float] | No
     )
     times = []
     try:
-        done = _wait_for(status, lambda s: s.get("builds", 0) >= 1, 600)
+        _new_pdf(pdf, None)
+        time.sleep(1.0)  # the watcher is up
         for run in range(runs):
+            before = pdf.stat().st_ino
             saved = time.time()
             extend_paragraph(edited, text, run)
-            done = _wait_for(status, lambda s, n=done["builds"]: s.get("builds", 0) > n, 600)
-            times.append(done["written"] - saved)
+            times.append(_new_pdf(pdf, before) - saved)
+            time.sleep(0.5)
+        before = pdf.stat().st_ino
         edited.write_text(text, encoding="utf-8")
-        _wait_for(status, lambda s, n=done["builds"]: s.get("builds", 0) > n, 600)
+        _new_pdf(pdf, before)
     finally:
         server.terminate()
         server.wait(timeout=60)
     return times
 
 
-def _wait_for(status: Path, ready, seconds: float) -> dict:
-    import json
-
+def _new_pdf(pdf: Path, before: int | None, seconds: float = 900) -> float:
+    """When a PDF other than inode `before` was written at `pdf` (its mtime)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            found = json.loads(status.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            found = {}
-        if found and ready(found):
-            if found.get("error"):
-                raise SystemExit(f"preview --pdf failed: {found['error']}")
-            return found
-        time.sleep(0.01)
+            found = pdf.stat()
+        except FileNotFoundError:
+            found = None
+        if found is not None and found.st_ino != before:
+            return found.st_mtime
+        time.sleep(0.005)
     raise SystemExit("preview --pdf did not write the PDF in time")
 
 
