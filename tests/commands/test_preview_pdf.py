@@ -112,16 +112,18 @@ def test_the_live_pdf_picks_up_an_edit(tmp_path: Path) -> None:
 
 
 def test_an_edit_lays_out_its_chapter_only(tmp_path: Path, capsys, monkeypatch) -> None:
-    """The live build (Options.live) makes every chapter a part, however short the book: an
-    edit lays out its part again; the contents and the footers come from the part store
+    """The live build (Options.live) is made of small parts, however short the book: an edit
+    lays out its part again; the contents and the footers come from the part store
     while the numbers stay the same; the PDF equals a full build's, dated by its own clock
     (the kept contents were laid out at another time)."""
     from build_report import console
     from build_report.commands.build import build
+    from build_report.pdf import parallel
     from build_report.writers import Options
 
     from tests.pdf.test_parallel import assert_same_book
 
+    monkeypatch.setattr(parallel, "LIVE_PART_CHARS", 1)  # these short chapters: a part each
     project = book(tmp_path / "book")
     live = Options(project=project.root, live=True)
     console.configure(False, True)

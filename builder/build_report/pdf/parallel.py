@@ -53,6 +53,7 @@ HREF = re.compile(r"""\bhref="#([^"]+)\"""")
 TOC_ENTRY = 'data-toc-entry="{}"'  # the contents template marks each entry with its chapter
 FURNITURE_PAGE = re.compile(r"<[^>]*\bdata-furniture-page\b[^>]*>\s*</div>\s*")
 PART_CHARS = 30_000  # about ten pages: a chapter this long is a part of its own
+LIVE_PART_CHARS = 8_000  # preview --pdf: about three pages, so an edit lays out little again
 
 
 CSS_PLAIN = re.compile(r"[^\\\"'<>&\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -205,7 +206,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
     warnings = strictly(list(layout.warnings), options)  # before the engine: --strict stops
     load_engine()  # once, here: every forked worker inherits it
     marked = plan.parts
-    store = _part_store(layout.config, options)
+    store = _part_store(layout.config, options, len(marked))
     cached: dict[int, Rendered] = {}
     for i, (html, _) in enumerate(marked):
         found = store.get(html) if store else None
@@ -346,14 +347,17 @@ def pdf_date(created) -> str:
     return f"D:{created:%Y%m%d%H%M%S}{sign}{hours:02d}'{mins:02d}"
 
 
-def _part_store(config, options: PdfOptions):
-    """Where unchanged parts are kept between builds (None with --no-cache or the network on)."""
+def _part_store(config, options: PdfOptions, parts: int = 0):
+    """Where unchanged parts are kept between builds (None with --no-cache or the network on):
+    room for every part of this book, with its footers in two numberings and the front, so
+    that a book of many parts does not push out its own parts (cache.PART_LIMIT at least)."""
     if not options.reuse_parts or options.allow_network:
         return None
-    from build_report.cache import PartStore
+    from build_report.cache import PART_LIMIT, PartStore
     from build_report.files import output_folder
 
-    return PartStore(output_folder(config.root, config.build.output_dir), config.root)
+    limit = max(PART_LIMIT, 3 * parts + 8)
+    return PartStore(output_folder(config.root, config.build.output_dir), config.root, limit)
 
 
 _LITERAL_TOC = '.toc-list a::after { content: leader(". ") attr(data-page); }'

@@ -52,10 +52,10 @@ class PdfWriter:
         if options.live and jobs == 1 and plain_pdf(settings, options.emit_html):
             jobs = max(cores(), 2)  # the live PDF is made of parts, however short the book
         if jobs > 1:
-            from build_report.pdf.parallel import PART_CHARS, plan
+            from build_report.pdf.parallel import LIVE_PART_CHARS, PART_CHARS, plan
 
-            # live: a part a chapter, so that an edit lays out its chapter only
-            part_chars = 1 if options.live else PART_CHARS
+            # live: small parts, so that an edit lays out little more than its chapter
+            part_chars = LIVE_PART_CHARS if options.live else PART_CHARS
             return PrintJob(path, plan(book, path, part_chars), jobs, settings)
         return PrintJob(path, print_layout(book, settings, options.emit_html), 1, settings)
 
