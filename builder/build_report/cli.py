@@ -178,9 +178,9 @@ def _pages_line(written) -> None:
     "-j",
     "--jobs",
     type=click.IntRange(0, 64),
-    default=1,
+    default=0,
     show_default=True,
-    help="Lay out chapter groups in this many processes; 0: one per core for long books.",
+    help="Lay out parts of the book in this many processes; 0: one per core for a long book.",
 )
 @click.option(
     "--emit-html",
@@ -296,9 +296,21 @@ def all_(**params):
     is_flag=True,
     help="Serve the print layout (the PDF's HTML and print CSS).",
 )
+@click.option(
+    "--pdf",
+    "pdf_mode",
+    is_flag=True,
+    help="Serve the print PDF, rebuilt on change (build/<slug>.pdf) with the engine kept loaded.",
+)
 @edition_option
-def preview(project, port, print_mode, edition):
+def preview(project, port, print_mode, pdf_mode, edition):
     """Serve the book on 127.0.0.1, rebuild on every change and reload the open page."""
+    if pdf_mode:
+        if print_mode:
+            raise click.UsageError("--pdf and --print are two previews: choose one")
+        from build_report.commands.preview_pdf import serve_pdf
+
+        return serve_pdf(project, port, edition)
     from build_report.commands.preview import serve
 
     serve(project, port, print_mode, edition)

@@ -15,14 +15,29 @@ import click
 
 from build_report.errors import printable
 
+BAR_WIDTH = 24
+
 
 class Progress:
+    """The build's progress: a stage's text, and one bar for the whole build.
+
+    A build is a few steps, each taking the bar over a span of it (`step`); a step with a
+    `total` moves on as work is done (`tick`: a page laid out or painted, in this process or
+    any other of the build, see processes.py), so the bar keeps moving while WeasyPrint writes
+    the PDF. Only a terminal shows the bar; -v prints each stage with its time instead.
+    """
+
     def __init__(self, quiet: bool = False, verbose: bool = False) -> None:
         self.quiet = quiet
         self.verbose = verbose
         self.live = not quiet and sys.stderr.isatty()
         self.started = time.perf_counter()
         self.shown = False
+        self.label = ""
+        self.span = (0.0, 0.0)
+        self.total = 0
+        self.done = 0
+        self.drawn = -1  # the percentage last drawn
 
     def stage(self, text: str) -> None:
         text = printable(text)
@@ -30,13 +45,44 @@ class Progress:
             now = time.perf_counter()
             click.echo(f"[{now - self.started:6.2f}s] {text}", err=True)
         elif self.live:
-            click.echo(f"\r\033[K{text}", err=True, nl=False)
-            self.shown = True
+            self.label = text
+            self._draw(force=True)
+
+    def step(self, label: str, low: float, high: float, total: int = 0, detail: str = "") -> None:
+        """A step of the build, from `low` to `high` of the bar (fractions), over `total`
+        ticks (0: it moves at its end only). -v prints `detail`, where there is one."""
+        self.span, self.total, self.done = (low, high), max(total, 0), 0
+        if self.verbose:
+            self.stage(detail or label)
+        elif self.live:
+            self.label = printable(label)
+            self._draw(force=True)
+
+    def tick(self, count: int = 1) -> None:
+        """`count` more of the step's work done."""
+        self.done += count
+        if self.live and not self.verbose:
+            self._draw()
 
     def page(self, number: int) -> None:
-        if self.live and not self.verbose and number % 5 == 0:
-            click.echo(f"\r\033[Klaying out: page {number}", err=True, nl=False)
-            self.shown = True
+        """A page laid out (the page's number in its document): a tick."""
+        self.tick()
+
+    def fraction(self) -> float:
+        low, high = self.span
+        if not self.total:
+            return low
+        return low + (high - low) * min(self.done / self.total, 0.99)
+
+    def _draw(self, force: bool = False) -> None:
+        percent = int(self.fraction() * 100)
+        if percent == self.drawn and not force:
+            return
+        self.drawn = percent
+        filled = round(BAR_WIDTH * percent / 100)
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        click.echo(f"\r\033[K[{bar}] {percent:3d}% {self.label}", err=True, nl=False)
+        self.shown = True
 
     def clear(self) -> None:
         if self.shown:

@@ -217,8 +217,10 @@ def _answer(reader: Connection, deadline: Deadline | None) -> tuple[str, Any] | 
             return None
         if kind == "stage":
             console.current.stage(value)
-        elif kind == "page":
-            console.current.page(value)
+        elif kind == "step":
+            console.current.step(*value)
+        elif kind == "tick":
+            console.current.tick(value)
         else:
             return kind, value
 
@@ -246,9 +248,19 @@ class _Relay(console.Progress):
         if self.verbose or self.live:
             self.conn.send_bytes(pickle.dumps(("stage", text)))
 
-    def page(self, number: int) -> None:
-        if self.live and not self.verbose and number % 5 == 0:
-            self.conn.send_bytes(pickle.dumps(("page", number)))
+    def step(self, label: str, low: float, high: float, total: int = 0, detail: str = "") -> None:
+        if self.verbose or self.live:
+            self.conn.send_bytes(pickle.dumps(("step", (label, low, high, total, detail))))
+
+    def tick(self, count: int = 1) -> None:
+        """Sent five at a time: the layout workers of a parallel build, forked with this
+        relay, send theirs down the same pipe (each message is one atomic write)."""
+        if not self.live or self.verbose:
+            return
+        self.done += count
+        if self.done >= 5:
+            self.conn.send_bytes(pickle.dumps(("tick", self.done)))
+            self.done = 0
 
     def clear(self) -> None:
         pass

@@ -35,8 +35,9 @@ class Options:
     check: bool = False
     allow_network: bool = False
     no_cache: bool = False
-    jobs: int = 1
+    jobs: int = 0  # 0: automatic (pdf/writer.py: one process per core for a long book)
     force: bool = False  # replace an existing output file build-report did not write
+    live: bool = False  # preview --pdf: every chapter a part, so an edit lays out its own
 
     @property
     def may_replace(self) -> bool:

@@ -117,7 +117,7 @@ def run(
     finally:
         for staged, _ in pending:
             Path(staged).unlink(missing_ok=True)
-    console.current.stage("done")
+    console.current.step("done", 1.0, 1.0)
     console.current.clear()
     update_sums(folder, [w.path for w in result])
     return result
@@ -140,7 +140,7 @@ def _build(config: Config, folder: Path, outputs: list[tuple[str, Options]]) -> 
         from build_report import cache
 
         sources = cache.snapshot(config.root)  # before reading: see cache.snapshot
-        console.current.stage("reading chapters")
+        console.current.step("reading chapters", 0.0, 0.05)
         engine = any(writer(kind).uses_engine for _, kind, _ in todo)
         jobs = in_child(
             lambda: _jobs(config, [(kind, o) for _, kind, o in todo]),

@@ -277,9 +277,10 @@ def _handler(preview: Preview):
     return Handler
 
 
-def make_server(preview: Preview, port: int | None) -> http.server.ThreadingHTTPServer:
-    """Bind 127.0.0.1 only; the default port, or a free one when it is taken."""
-    handler = _handler(preview)
+def make_server(preview, port: int | None, handler=None) -> http.server.ThreadingHTTPServer:
+    """Bind 127.0.0.1 only; the default port, or a free one when it is taken. (`handler`:
+    another page to serve, as preview --pdf does: preview_pdf.py.)"""
+    handler = handler or _handler(preview)
     try:
         return http.server.ThreadingHTTPServer(("127.0.0.1", port or DEFAULT_PORT), handler)
     except OSError:

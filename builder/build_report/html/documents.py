@@ -125,7 +125,7 @@ def print_document(
         stylesheets=[config.build.print_css],
         paper=page_size(book, booklet),
         text_align=config.build.text_align,
-        chapters=chapters if chapters is not None else chapters_html(book, PRINT),
+        chapters=chapters if chapters is not None else _print_chapters(book),
         has_editorial=has_editorial(book),
         base_href=base_href,
         part=part,
@@ -158,6 +158,14 @@ def target_lists(book: Book, files: dict[str, str] | None = None) -> list:
         )
         for title, targets in found
     ]
+
+
+def _print_chapters(book: Book) -> list[ChapterHtml]:
+    """The chapters of the whole print document, long ones with a page break where a parallel
+    build cuts them (pdf/split.py), so that the book is the same however it is laid out."""
+    from build_report.pdf.split import marked
+
+    return marked(chapters_html(book, PRINT))
 
 
 def handout_document(book: Book, selection: str = "", booklet: bool = False) -> str:

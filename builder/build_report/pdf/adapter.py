@@ -167,8 +167,11 @@ class _Limits(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         found = re.search(r"Page (\d+)", record.getMessage())
         if found:
-            console.current.page(int(found.group(1)))
-            if self._count(int(found.group(1))) > self.max_pages:
+            before = self.pages
+            count = self._count(int(found.group(1)))
+            if self.pages > before:
+                console.current.tick(self.pages - before)  # a page laid out for the first time
+            if count > self.max_pages:
                 raise _LimitReached("max_pages")
         if self.deadline.passed():
             self.late = True
@@ -264,10 +267,13 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
     deadline = options.deadline or Deadline(
         time.monotonic() + settings.time_limit, settings.time_limit
     )
+    from build_report.pdf.internals import painting
+
     try:
         with (
             captured_weasyprint_logs() as logs,
             limits(settings.max_pages, deadline, options.page_budget) as guard,
+            painting(console.current.tick),
         ):
             yield resources, logs
     except _LimitReached:
@@ -398,6 +404,17 @@ def lay_out(layout: Layout, options: PdfOptions) -> Rendered:
         paper = PAPER_POINTS[layout.config.build.paper]
         data = booklet(data, paper) if options.booklet else n_up(data, options.n_up)
     return Rendered(data, pages, diagnostics, tuple(dict.fromkeys(resources.served)))
+
+
+def count_pages(layout: Layout, options: PdfOptions) -> int:
+    """How many pages `layout` makes, without writing them: painting is about half of a
+    document's cost (the contents of a long book: one text box per leader dot), and a
+    parallel build only needs the front's length before the numbers are known."""
+    with engine(layout, options) as (resources, logs):
+        page = html_document(layout, resources)
+        document = roomy(lambda: page.render(presentational_hints=True))
+    checked(layout, options, resources, logs)
+    return len(document.pages)
 
 
 def _identifier(layout: Layout) -> bytes:

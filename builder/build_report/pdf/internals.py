@@ -95,6 +95,31 @@ def page_numbers(first: int, total: int) -> Iterator[None]:
         layout.make_margin_boxes = original
 
 
+@contextlib.contextmanager
+def painting(tick) -> Iterator[None]:
+    """Call `tick()` as each page is painted into the PDF (`weasyprint.document.Page.paint`,
+    once a page in `write_pdf`): the half of a build that WeasyPrint's progress log is silent
+    about, shown on the progress bar. A version without the method paints unwatched."""
+    from weasyprint.document import Page
+
+    original = Page.__dict__.get("paint")
+    if original is None:
+        yield
+        return
+
+    def paint(self, *args, **kwargs):
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            tick()
+
+    Page.paint = paint
+    try:
+        yield
+    finally:
+        Page.paint = original
+
+
 def shows_page_number(box) -> bool:
     """Whether a margin box's content uses counter(page) or counter(pages)."""
     content = box.style["content"]
@@ -106,10 +131,12 @@ def shows_page_number(box) -> bool:
 
 
 class Part:
-    """One part of a book, laid out and written at once, except for the margin boxes that
-    show a page number, which wait for `numbers`."""
+    """One part of a book, laid out (`pages` and `anchors` known at once), then written by
+    `write` (painting is about half of the work: a parallel build numbers the book and lays
+    out its contents meanwhile), except for the margin boxes that show a page number, which
+    wait for `numbers`."""
 
-    def __init__(self, layout: Layout, options: PdfOptions) -> None:
+    def __init__(self, layout: Layout, options: PdfOptions, paint: bool = True) -> None:
         import weasyprint.layout
 
         self.layout, self.options = layout, options
@@ -124,13 +151,26 @@ class Part:
             html = html_document(layout, resources)
             weasyprint.layout.make_margin_boxes = unnumbered
             try:
-                self.document = roomy(html.render)
+                # presentational hints: image sizes, as in one process (adapter.lay_out)
+                self.document = roomy(lambda: html.render(presentational_hints=True))
             finally:
                 weasyprint.layout.make_margin_boxes = original
+        self.laid_out = (resources, logs)
+        self.pages = len(self.document.pages)
+        self.rendered: Rendered | None = None
+        if paint:
+            self.write()
+
+    def write(self) -> Rendered:
+        """The part's PDF (without page numbers), and what laying it out and writing it said."""
+        with engine(self.layout, self.options) as (resources, logs):
             data = roomy(self.document.write_pdf)
-        diagnostics = checked(layout, options, resources, logs)
-        served = tuple(dict.fromkeys(resources.served))
-        self.rendered = Rendered(data, len(self.document.pages), diagnostics, served)
+        laid_resources, laid_logs = self.laid_out
+        diagnostics = checked(self.layout, self.options, laid_resources, laid_logs)
+        diagnostics += checked(self.layout, self.options, resources, logs)
+        served = tuple(dict.fromkeys([*laid_resources.served, *resources.served]))
+        self.rendered = Rendered(data, self.pages, diagnostics, served)
+        return self.rendered
 
     def anchors(self) -> dict[str, int]:
         """Each anchor's page (its first, for an element that runs over several)."""

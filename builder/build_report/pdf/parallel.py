@@ -32,8 +32,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from build_report import console
-from build_report.pdf.adapter import Layout, PdfOptions, Rendered, lay_out, page_limit, strictly
+from build_report.pdf.adapter import (
+    Layout,
+    PdfOptions,
+    Rendered,
+    count_pages,
+    lay_out,
+    page_limit,
+    strictly,
+)
 from build_report.pdf.internals import page_numbers
+from build_report.pdf.split import pieces, size
 from build_report.pdf.stitch import stitch
 from build_report.pdf.workers import Workers, assign, footers
 from build_report.project.model import Book
@@ -44,6 +53,7 @@ HREF = re.compile(r"""\bhref="#([^"]+)\"""")
 TOC_ENTRY = 'data-toc-entry="{}"'  # the contents template marks each entry with its chapter
 FURNITURE_PAGE = re.compile(r"<[^>]*\bdata-furniture-page\b[^>]*>\s*</div>\s*")
 PART_CHARS = 30_000  # about ten pages: a chapter this long is a part of its own
+LIVE_PART_CHARS = 8_000  # preview --pdf: about three pages, so an edit lays out little again
 
 
 CSS_PLAIN = re.compile(r"[^\\\"'<>&\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -62,38 +72,49 @@ def _css_escape(ch: str) -> str:
     return f"\\{ord(ch) or 0xFFFD:x} "
 
 
-def size(chapter) -> int:
-    """A chapter's length in characters of source: what its layout will roughly cost."""
-    return sum(len(t.content) for t in chapter.tokens) + 1
-
-
-def parts(book: Book) -> list[list[str]]:
-    """Consecutive chapters cut into parts: a long chapter alone, short ones batched.
+def parts(sizes: list[int], continued: list[bool], limit: int) -> list[list[int]]:
+    """Consecutive units (chapters, or pieces of a long one: split.py) cut into parts: a long
+    unit alone, short ones batched.
 
     A part is both the unit of work and the unit of reuse (an edited chapter lays out its own
     part again, nothing else), so parts follow chapters, and where they fall depends on no
     other chapter's length. Each part costs a little (the stylesheet and fonts are loaded for
-    it), hence the batching of short chapters up to PART_CHARS.
+    it), hence the batching of short chapters up to `limit` (PART_CHARS). A later piece of a
+    chapter is a part of its own, whose outline goes under its chapter's (stitch.py).
     """
-    out: list[list[str]] = []
-    batch: list[str] = []
+    out: list[list[int]] = []
+    batch: list[int] = []
     load = 0
-    for chapter in book.chapters:
-        length = size(chapter)
-        if length >= PART_CHARS:
+    for unit, length in enumerate(sizes):
+        if length >= limit or continued[unit]:
             if batch:
                 out.append(batch)
                 batch, load = [], 0
-            out.append([chapter.slug])
+            out.append([unit])
             continue
-        batch.append(chapter.slug)
+        batch.append(unit)
         load += length
-        if load >= PART_CHARS:
+        if load >= limit:
             out.append(batch)
             batch, load = [], 0
     if batch:
         out.append(batch)
     return out
+
+
+def units(items: list) -> tuple[list, list[int]]:
+    """The rendered chapters as units of layout, with their estimated sizes: a chapter, or
+    the pieces of a long one (split.py), each sized by its share of the chapter's HTML."""
+    out: list = []
+    sizes: list[int] = []
+    for item in items:
+        length = size(item.chapter)
+        found = pieces(item, length)
+        whole = sum(len(str(piece.body)) for piece in found) or 1
+        for piece in found:
+            out.append(piece)
+            sizes.append(max(1, length * len(str(piece.body)) // whole))
+    return out, sizes
 
 
 def _stand_ins(html: str, book_ids: frozenset[str]) -> list[str]:
@@ -125,26 +146,27 @@ class Plan:
     front: tuple[str, list[str]]  # the cover and contents, with their stand-ins
     anchors: list[str]  # each chapter's anchor, in book order
     footer: str  # the furniture page of the footer runs, before numbering (see _footer_html)
+    continued: list[bool]  # whether a part goes on with the chapter before it (split.py)
 
 
-def plan(book: Book, output: Path) -> Plan:
+def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
     """Everything a parallel build needs of the Book."""
     from build_report.html.documents import chapters_html, print_document
     from build_report.markup.renderer import PRINT
 
     running_title = f"@page {{ @top-left {{ content: {css_string(book.config.report.title)}; }} }}"
-    cut = parts(book)
-    sizes = {ch.slug: size(ch) for ch in book.chapters}
     chapters = chapters_html(book, PRINT)
+    laid, unit_sizes = units(chapters)
+    continued = [hasattr(unit, "continued") for unit in laid]
+    cut = parts(unit_sizes, continued, PART_CHARS if part_chars is None else part_chars)
 
-    def part_html(slugs: list[str], stand_ins: list[str] | None = None) -> str:
+    def part_html(members: list[int], stand_ins: list[str] | None = None) -> str:
         return print_document(
             book,
             part="chapters",
-            only=set(slugs),
             extra_css=running_title,
             stand_ins=stand_ins,
-            chapters=chapters,
+            chapters=[laid[unit] for unit in members],
         )
 
     def front_html(stand_ins: list[str] | None = None) -> str:
@@ -156,11 +178,11 @@ def plan(book: Book, output: Path) -> Plan:
     front = front_html()
     book_ids = frozenset(i for html in [front, *plain] for i in ID_ATTR.findall(html))
     marked = []
-    for slugs, html in zip(cut, plain, strict=True):
+    for members, html in zip(cut, plain, strict=True):
         missing = _stand_ins(html, book_ids)
-        marked.append((part_html(slugs, missing) if missing else html, missing))
+        marked.append((part_html(members, missing) if missing else html, missing))
     front_missing = _stand_ins(front, book_ids)
-    part_sizes = [sum(sizes[slug] for slug in slugs) for slugs in cut]
+    part_sizes = [sum(unit_sizes[unit] for unit in members) for members in cut]
     return Plan(
         layout=Layout.of(book, ""),
         parts=marked,
@@ -169,6 +191,7 @@ def plan(book: Book, output: Path) -> Plan:
         front=(front_html(front_missing) if front_missing else front, front_missing),
         anchors=[ch.anchor for ch in book.chapters],
         footer=_footer_html(book),
+        continued=[continued[members[0]] for members in cut],
     )
 
 
@@ -183,7 +206,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
     warnings = strictly(list(layout.warnings), options)  # before the engine: --strict stops
     load_engine()  # once, here: every forked worker inherits it
     marked = plan.parts
-    store = _part_store(layout.config, options)
+    store = _part_store(layout.config, options, len(marked))
     cached: dict[int, Rendered] = {}
     for i, (html, _) in enumerate(marked):
         found = store.get(html) if store else None
@@ -191,9 +214,16 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             cached[i] = found
     todo = [i for i in plan.order if i not in cached]
     assignment = assign(todo, plan.sizes, jobs, len(cached))
-    console.current.stage(
+    from build_report.pdf.writer import estimated_pages
+
+    # one bar for the whole: every page of every part, laid out and then painted
+    console.current.step(
+        "laying out",
+        0.05,
+        0.5,
+        sum(estimated_pages(marked[i][0]) for i in todo) + estimated_pages(plan.front[0]),
         f"laying out {len(todo)} of {len(marked)} parts in {len(assignment)} processes"
-        + (f" ({len(cached)} unchanged)" if cached else "")
+        + (f" ({len(cached)} unchanged)" if cached else ""),
     )
     reused_pages = sum(r.pages for r in cached.values())
     if reused_pages > layout.config.build.max_pages:
@@ -205,13 +235,18 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         # meanwhile: how long are the cover and contents? (numbers do not change that; their
         # pages count towards max_pages with the parts')
         counted = workers.options
-        front_pages = _dests(lay_out(replace(layout, html=front_html), counted).data)[0]
-        laid = workers.laid()  # part -> (the part written, {anchor: page index})
+        # (an earlier build's front, kept under the HTML before numbering, says it at once)
+        earlier = store.get(_unclocked(front_html) + "<!-- its length -->") if store else None
+        if earlier is not None:
+            front_pages = earlier.pages
+        else:
+            front_pages = count_pages(replace(layout, html=front_html), counted)
+        counts = workers.counted()  # part -> (its pages, {anchor: page index}), unwritten
         starts: dict[str, int] = {}
         firsts: dict[int, int] = {}
         offset = front_pages
         for i, (_, missing) in enumerate(marked):
-            pages, dests = (laid[i][0].pages, laid[i][1]) if i in laid else _dests(cached[i].data)
+            pages, dests = counts[i] if i in counts else _dests(cached[i].data)
             firsts[i] = offset + 1
             for name, index in dests.items():
                 if name not in missing:
@@ -228,16 +263,30 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
                 extra.append((i, firsts[i], html))
             else:
                 made_footers[i] = found
-        console.current.stage(
-            f"numbering pages, laying out the contents and {len(extra)} runs of footers"
+        console.current.step(
+            "writing, laying out the contents",
+            0.5,
+            0.93,
+            # the parts painted; the contents laid out and painted; every footer painted
+            sum(pages for pages, _ in counts.values())
+            + 2 * front_pages
+            + total
+            - front_pages
+            - sum(cached[i].pages for i in made_footers),
+            f"numbering pages, laying out the contents and {len(extra)} runs of footers",
         )
+        # the processes write their parts meanwhile, then number them
         workers.number(firsts, total, extra)
         for anchor in plan.anchors:
             entry = TOC_ENTRY.format(anchor)
             front_html = front_html.replace(entry, f'{entry} data-page="{starts[anchor] + 1}"', 1)
-        with page_numbers(1, total):
-            front = lay_out(replace(layout, html=front_html), part_options)
-        numbered, made = workers.results()
+        # the numbered front of an earlier build with the same numbers and total, if kept
+        front_key = f"{_unclocked(front_html)}<!-- the front of a book of {total} pages -->"
+        front = store.get(front_key) if store else None
+        if front is None:
+            with page_numbers(1, total):
+                front = lay_out(replace(layout, html=front_html), part_options)
+        laid, numbered, made = workers.results()
         for i, first, html in extra:
             made_footers[i] = made[i] if workers.count else footers(layout, first, total, html)
     finally:
@@ -250,7 +299,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         if name not in front_missing:
             starts[name] = index
 
-    done = [laid[i][0] if i in laid else cached[i] for i in range(len(marked))]
+    done = [laid[i] if i in laid else cached[i] for i in range(len(marked))]
     overlays = [numbered[i] if i in numbered else made_footers[i].data for i in range(len(marked))]
     diagnostics = warnings + strictly(
         front.diagnostics + [d for r in done for d in r.diagnostics], options
@@ -262,20 +311,53 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             store.put(html, replace(done[i], data=numbered[i]))
         for i, _, html in extra:
             store.put(html, made_footers[i])
-    console.current.stage("stitching")
-    data = stitch(front.data, [r.data for r in done], starts, overlays)
+        store.put(front_key, front)
+        store.put(_unclocked(plan.front[0]) + "<!-- its length -->", front)
+    console.current.step("stitching", 0.93, 0.98)
+    data = stitch(
+        front.data,
+        [r.data for r in done],
+        starts,
+        overlays,
+        plan.continued,
+        pdf_date(layout.created),  # this build's, also when the front is an earlier build's
+    )
     inputs = tuple(dict.fromkeys(p for r in [front, *done] for p in r.inputs))
     return data, Written(output, total, None, diagnostics, inputs)
 
 
-def _part_store(config, options: PdfOptions):
-    """Where unchanged parts are kept between builds (None with --no-cache or the network on)."""
+CLOCK = re.compile(r'<meta name="dcterms\.(?:created|modified)"[^>]*>\n?')
+
+
+def _unclocked(front: str) -> str:
+    """The front's HTML without the build's clock (its metadata dates, which change every
+    second): what the front is kept under, so a rebuild reuses it while its text is the same
+    (the cover's date is text); stitch.py dates the PDF with the new build's clock."""
+    return CLOCK.sub("", front)
+
+
+def pdf_date(created) -> str:
+    """A datetime as WeasyPrint writes it in a PDF's /CreationDate: D:YYYYMMDDHHmmSS+HH'mm."""
+    offset = created.utcoffset()
+    if offset is None:
+        return f"D:{created:%Y%m%d%H%M%S}"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"D:{created:%Y%m%d%H%M%S}{sign}{hours:02d}'{mins:02d}"
+
+
+def _part_store(config, options: PdfOptions, parts: int = 0):
+    """Where unchanged parts are kept between builds (None with --no-cache or the network on):
+    room for every part of this book, with its footers in two numberings and the front, so
+    that a book of many parts does not push out its own parts (cache.PART_LIMIT at least)."""
     if not options.reuse_parts or options.allow_network:
         return None
-    from build_report.cache import PartStore
+    from build_report.cache import PART_LIMIT, PartStore
     from build_report.files import output_folder
 
-    return PartStore(output_folder(config.root, config.build.output_dir), config.root)
+    limit = max(PART_LIMIT, 3 * parts + 8)
+    return PartStore(output_folder(config.root, config.build.output_dir), config.root, limit)
 
 
 _LITERAL_TOC = '.toc-list a::after { content: leader(". ") attr(data-page); }'

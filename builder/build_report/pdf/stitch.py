@@ -5,25 +5,43 @@ from __future__ import annotations
 import io
 
 
-def stitch(front: bytes, parts: list[bytes], starts: dict[str, int], footers: list[bytes]) -> bytes:
+def stitch(
+    front: bytes,
+    parts: list[bytes],
+    starts: dict[str, int],
+    footers: list[bytes],
+    continued: list[bool] | None = None,
+    created: str | None = None,
+) -> bytes:
     """One PDF from the parts: their pages and outlines in order, the real named destinations
-    only, the front's metadata, and each part's footers (an overlay PDF a part) laid over its
-    pages."""
+    only, the front's metadata dated `created` (the front may be an earlier build's), and each
+    part's footers (an overlay PDF a part) laid over its pages. The outline of a part that goes
+    on with the chapter before it (`continued`: a long chapter's later piece, split.py) goes
+    under that chapter's entry, as in one document."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
     writer = PdfWriter()
     first = PdfReader(io.BytesIO(front))
     writer.append(first, import_outline=False)
-    for data in parts:
-        writer.append(PdfReader(io.BytesIO(data)), import_outline=True)
+    for data, goes_on in zip(parts, continued or [False] * len(parts), strict=True):
+        reader = PdfReader(io.BytesIO(data))
+        offset = len(writer.pages)
+        writer.append(reader, import_outline=not goes_on)
+        outline_root = writer.get_outline_root()
+        if goes_on and reader.outline and "/Last" in outline_root:
+            _copy_outline(writer, reader, reader.outline, offset, outline_root["/Last"])
     root = writer.root_object
     if "/Names" in root:
         del root[NameObject("/Names")]
     for name, index in sorted(starts.items()):
         writer.add_named_destination(name, index)
     if first.metadata:
-        writer.add_metadata({k: v for k, v in first.metadata.items()})
+        metadata = dict(first.metadata.items())
+        for key in ("/CreationDate", "/ModDate"):  # `created`: the build's clock, in PDF form
+            if created and key in metadata:
+                metadata[key] = created
+        writer.add_metadata(metadata)
     if "/Lang" in first.trailer["/Root"]:
         root[NameObject("/Lang")] = first.trailer["/Root"]["/Lang"]
     overlays = [None] * len(first.pages)  # the contents carry their own footers
@@ -32,6 +50,22 @@ def stitch(front: bytes, parts: list[bytes], starts: dict[str, int], footers: li
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _copy_outline(writer, reader, items: list, offset: int, parent) -> None:
+    """`items` (an outline of `reader`, whose pages start at `offset` in `writer`) added under
+    `parent`, each entry with its place on its page."""
+    from pypdf.generic import Fit
+
+    last = None
+    for item in items:
+        if isinstance(item, list):
+            if last is not None:
+                _copy_outline(writer, reader, item, offset, last)
+            continue
+        page = offset + reader.get_destination_page_number(item)
+        fit = Fit.xyz(item.left, item.top, item.zoom) if item.typ == "/XYZ" else Fit.fit()
+        last = writer.add_outline_item(item.title, page, parent=parent, fit=fit)
 
 
 def _streams(writer, *texts: bytes) -> list:

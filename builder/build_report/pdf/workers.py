@@ -34,11 +34,17 @@ def footers(layout: Layout, first: int, total: int, html: str) -> Rendered:
 
 
 class Workers:
-    """Processes, each laying out and writing its parts (internals.Part) and sending them with
-    their anchors, then, once told where each part starts and how long the book is, making
-    the parts' numbered footers, and laying out any other footers it is given. They keep the
-    build's deadline and add to one count of pages (`budget`, starting with the reused
-    parts' pages), so the book's limits hold for the whole book, not for each part."""
+    """Processes, each laying out its parts (internals.Part) and saying at once how long each
+    is and where its anchors fall, then writing them (painting: about half of the work) while
+    this process numbers the book and lays out its contents; then, told where each part
+    starts and how long the book is, making the parts' numbered footers, and any other
+    footers it is given. They keep the build's deadline and add to one count of pages
+    (`budget`, starting with the reused parts' pages), so the book's limits hold for the
+    whole book, not for each part.
+
+    A thread here reads every message as it comes (`inbox`): a process sending a written part
+    never waits on a full pipe while this one is busy laying out the contents.
+    """
 
     def __init__(
         self,
@@ -48,6 +54,9 @@ class Workers:
         options: PdfOptions,
         reused_pages: int = 0,
     ) -> None:
+        import queue
+        import threading
+
         from build_report.processes import context
 
         ctx = context()
@@ -69,46 +78,67 @@ class Workers:
             theirs.close()
             self.pipes.append(mine)
             self.processes.append(process)
+        self.inbox: queue.Queue = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     @property
     def count(self) -> int:
         return len(self.pipes)
 
-    def _ready(self, pipes: list) -> list:
-        """The pipes with a message, waiting no later than the build's deadline (then the
-        time_limit error: `close` kills the processes)."""
+    def _read(self) -> None:
+        """Every message of every process, into the inbox, until each pipe is closed."""
         from multiprocessing.connection import wait
 
-        deadline = self.options.deadline
-        if deadline is None:
-            return wait(pipes)
-        ready = wait(pipes, timeout=max(deadline.left(), 0))
-        if not ready and deadline.passed():
-            raise deadline.error()
-        return ready
+        open_pipes = list(self.pipes)
+        ended: set[int] = set()
+        while open_pipes:
+            try:
+                ready = wait(open_pipes)
+            except OSError:  # closed here (close)
+                return
+            for pipe in ready:
+                try:
+                    message = pipe.recv()
+                except (EOFError, OSError):
+                    open_pipes.remove(pipe)
+                    if id(pipe) not in ended:  # a process that died before its end
+                        self.inbox.put(("eof",))
+                    continue
+                if message[0] in ("end", "error", "crash"):
+                    ended.add(id(pipe))
+                self.inbox.put(message)
 
-    def _receive(self, pipe):
+    def _next(self):
+        """The next message, waiting no later than the build's deadline (then the time_limit
+        error: `close` kills the processes)."""
+        import queue
+
+        deadline = self.options.deadline
         try:
-            message = pipe.recv()
-        except EOFError:
-            raise RuntimeError("a layout process ended without a result") from None
+            message = self.inbox.get(timeout=None if deadline is None else max(deadline.left(), 0))
+        except queue.Empty:
+            raise deadline.error() from None
         if message[0] == "error":
             raise message[1]
         if message[0] == "crash":
             raise RuntimeError(f"a layout process failed:\n{message[1]}")
+        if message[0] == "eof":
+            raise RuntimeError("a layout process ended without a result")
         return message
 
-    def laid(self) -> dict[int, tuple[Rendered, dict[str, int]]]:
-        """Each part as laid out and written (without page numbers), with its anchors, read
-        from whichever process has one ready (a process waits while its pipe is full)."""
-        found = {}
-        pairs = zip(self.pipes, self.assignment, strict=True)
-        waiting = {pipe: len(parts) for pipe, parts in pairs}
-        while any(waiting.values()):
-            for pipe in self._ready([p for p, n in waiting.items() if n]):
-                _, i, rendered, anchors = self._receive(pipe)
-                found[i] = (rendered, anchors)
-                waiting[pipe] -= 1
+    def counted(self) -> dict[int, tuple[int, dict[str, int]]]:
+        """Each part's pages and anchors ({anchor: page index}), as soon as every part is laid
+        out (written or not)."""
+        found: dict[int, tuple[int, dict[str, int]]] = {}
+        self.early: list = []  # what came meanwhile (a part written already)
+        wanted = sum(len(parts) for parts in self.assignment)
+        while len(found) < wanted:
+            message = self._next()
+            if message[0] == "counted":
+                found[message[1]] = (message[2], message[3])
+            else:
+                self.early.append(message)
         return found
 
     def number(self, firsts: dict[int, int], total: int, extra: list) -> None:
@@ -116,21 +146,24 @@ class Workers:
         for k, pipe in enumerate(reversed(self.pipes)):  # the least busy first
             pipe.send((firsts, total, extra[k :: self.count]))
 
-    def results(self) -> tuple[dict[int, bytes], dict[int, Rendered]]:
-        """Each laid-out part's footers, and the other footers, as they come."""
+    def results(self) -> tuple[dict[int, Rendered], dict[int, bytes], dict[int, Rendered]]:
+        """Each part written (without page numbers), its footers, and the other footers."""
+        laid: dict[int, Rendered] = {}
         numbered: dict[int, bytes] = {}
         made: dict[int, Rendered] = {}
-        open_pipes = list(self.pipes)
-        while open_pipes:
-            for pipe in self._ready(open_pipes):
-                message = self._receive(pipe)
-                if message[0] == "end":
-                    open_pipes.remove(pipe)
-                elif message[0] == "numbers":
-                    numbered[message[1]] = message[2]
-                else:
-                    made[message[1]] = message[2]
-        return numbered, made
+        ended = 0
+        pending = list(getattr(self, "early", []))
+        while ended < self.count:
+            message = pending.pop(0) if pending else self._next()
+            if message[0] == "end":
+                ended += 1
+            elif message[0] == "laid":
+                laid[message[1]] = message[2]
+            elif message[0] == "numbers":
+                numbered[message[1]] = message[2]
+            else:
+                made[message[1]] = message[2]
+        return laid, numbered, made
 
     def close(self) -> None:
         """End every process: SIGKILL, as the engine may catch what SIGTERM raises."""
@@ -153,9 +186,11 @@ def serve(
     die_with_parent(parent)
     try:
         held = {}
-        for i, html in parts:
-            held[i] = Part(replace(layout, html=html), options)
-            pipe.send(("laid", i, held[i].rendered, held[i].anchors()))
+        for i, html in parts:  # every part laid out first: the book's numbers wait on them
+            held[i] = Part(replace(layout, html=html), options, paint=False)
+            pipe.send(("counted", i, held[i].pages, held[i].anchors()))
+        for i, _ in parts:
+            pipe.send(("laid", i, held[i].write()))
         firsts, total, extra = pipe.recv()
         for i, _ in parts:
             pipe.send(("numbers", i, held.pop(i).numbers(firsts[i], total)))

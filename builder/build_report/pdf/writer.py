@@ -11,9 +11,8 @@ from build_report.pdf.adapter import Layout, PdfOptions, check_stylesheet, lay_o
 from build_report.project.model import Book
 from build_report.writers import Options, Written, output_path
 
-PARALLEL_FROM_CHARS = (
-    200_000  # below this (about 60 pages) extra processes cost more than they save
-)
+# below this (about 60 pages) other processes cost more than they save: bench/README.md
+PARALLEL_FROM_CHARS = 200_000
 
 
 def pdf_options(options: Options) -> PdfOptions:
@@ -50,10 +49,14 @@ class PdfWriter:
         check_stylesheet(book.config.build.print_css, book.root)
         files.check_target(path, book.root, force=options.may_replace)
         jobs = parallel_jobs(book, settings, options.emit_html)
+        if options.live and jobs == 1 and plain_pdf(settings, options.emit_html):
+            jobs = max(cores(), 2)  # the live PDF is made of parts, however short the book
         if jobs > 1:
-            from build_report.pdf.parallel import plan
+            from build_report.pdf.parallel import LIVE_PART_CHARS, PART_CHARS, plan
 
-            return PrintJob(path, plan(book, path), jobs, settings)
+            # live: small parts, so that an edit lays out little more than its chapter
+            part_chars = LIVE_PART_CHARS if options.live else PART_CHARS
+            return PrintJob(path, plan(book, path, part_chars), jobs, settings)
         return PrintJob(path, print_layout(book, settings, options.emit_html), 1, settings)
 
     def write(self, job: PrintJob) -> Written:
@@ -61,7 +64,7 @@ class PdfWriter:
         engine cannot always be interrupted: processes.py); this process writes the PDF, so a
         build stopped by its time limit writes nothing."""
         data, written = processes.in_child(lambda: lay_out_job(job), deadline=job.options.deadline)
-        console.current.stage("writing")
+        console.current.step("writing", 0.98, 1.0)
         files.write_bytes(job.path, data)
         return written
 
@@ -85,21 +88,47 @@ def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None
     from build_report.markup.apparatus import prints_pages
     from build_report.pdf.internals import supported
 
-    plain = not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
+    plain = plain_pdf(options, emit_html)
+    units = sum(len(split_points(ch)) + 1 for ch in book.chapters)
     flowing = book.config.build.chapter_break == "none"  # parts start on pages of their own
-    if not plain or len(book.chapters) < 2 or not supported() or prints_pages(book) or flowing:
+    if not plain or units < 2 or not supported() or prints_pages(book) or flowing:
         return 1  # a page a reference prints is known only when one process lays out all
-    return min(_jobs(book, options.jobs), len(book.chapters))
+    return min(_jobs(book, options.jobs), units)
+
+
+def plain_pdf(options: PdfOptions, emit_html: Path | None = None) -> bool:
+    """A PDF that can be made of parts: no imposition, no PDF/A or UA variant, no HTML copy."""
+    return not (options.booklet or options.n_up > 1 or options.pdf_variant or emit_html)
+
+
+def split_points(chapter) -> list[int]:
+    """Where a long chapter is cut (split.py), estimated from its length alone: one cut per
+    PIECE_CHARS beyond the first."""
+    from build_report.pdf.split import PIECE_CHARS, SPLIT_FROM_CHARS, size
+
+    length = size(chapter)
+    return [] if length < SPLIT_FROM_CHARS else list(range(length // PIECE_CHARS - 1))
 
 
 def _jobs(book: Book, asked: int) -> int:
-    """--jobs N is taken as said; --jobs 0 means one process per core for a long book."""
+    """--jobs N is taken as said; --jobs 0 (the default) means one process per core this
+    process may run on, for a book whose estimated work is worth it, and one process below
+    that (a short book would only pay for starting the others: bench/README.md)."""
     if asked != 0:
         return asked
-    from build_report.pdf.parallel import size
+    from build_report.pdf.split import size
 
     total = sum(size(ch) for ch in book.chapters)
-    return (os.cpu_count() or 1) if total >= PARALLEL_FROM_CHARS else 1
+    return cores() if total >= PARALLEL_FROM_CHARS else 1
+
+
+def cores() -> int:
+    """The cores this process may run on (its affinity, where the platform says: a container
+    or `taskset` may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def print_layout(book: Book, options: PdfOptions, emit_html: Path | None = None) -> Layout:
@@ -124,9 +153,18 @@ def lay_out_job(job: PrintJob) -> tuple[bytes, Written]:
     return render_layout(job.work, job.path, job.options)
 
 
+HTML_PER_PAGE = 2_800  # characters of print HTML a page holds, about (the default briefing)
+
+
+def estimated_pages(html: str) -> int:
+    """How many pages `html` will make, roughly: for the progress bar only."""
+    return max(1, len(html) // HTML_PER_PAGE)
+
+
 def render_layout(layout: Layout, output: Path, options: PdfOptions) -> tuple[bytes, Written]:
     """Lay out one document: the PDF's bytes, and what `output` will be once written."""
     warnings = strictly(list(layout.warnings), options)  # before the engine: --strict stops
-    console.current.stage("laying out")
+    # every page is laid out, then painted into the PDF (about as long again): a tick each
+    console.current.step("laying out", 0.05, 0.98, 2 * estimated_pages(layout.html))
     done = lay_out(layout, options)
     return done.data, Written(output, done.pages, None, warnings + done.diagnostics, done.inputs)
