@@ -1,7 +1,7 @@
 """Benchmark build-report against the engine alone, pandoc and a Typst pipeline.
 
-    python bench/run.py                                 # x1, x10, x50, x200 and c50; 3 runs each
-    python bench/run.py --scales 1 --copies "" --runs 1 # what CI runs, to prove the harness works
+    python bench/run.py                        # x1, x10, x50, x200 and c50; 3 runs each
+    python bench/run.py --scales 1 --runs 1    # what CI runs, to prove the harness works
 
 Two kinds of book, made from the default briefing:
 - xN: every chapter's text repeated N times (x1 is the 8-page briefing; few, long chapters);
@@ -349,13 +349,16 @@ def table(results: list[dict], help_seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scales", default="1,10,50,200", help="xN books (comma-separated)")
-    parser.add_argument("--copies", default="50", help="cN books (comma-separated; '' for none)")
+    parser.add_argument("--scales", help="xN books (comma-separated; default 1,10,50,200)")
+    parser.add_argument(
+        "--copies", help="cN books (comma-separated; default 50, none when --scales is given)"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, help="also write the table into this Markdown file")
     args = parser.parse_args()
-    books = [("x", int(s)) for s in args.scales.split(",") if s]
-    books += [("c", int(s)) for s in args.copies.split(",") if s]
+    copies = args.copies if args.copies is not None else ("" if args.scales else "50")
+    books = [("x", int(s)) for s in (args.scales or "1,10,50,200").split(",") if s]
+    books += [("c", int(s)) for s in copies.split(",") if s]
     subprocess.run(
         [PY, "-m", "compileall", "-q", str(REPO / "builder" / "build_report")], env=ENV, check=True
     )
