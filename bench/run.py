@@ -75,6 +75,11 @@ typ.write_text(text, encoding="utf-8")
 def base_project(root: Path) -> Path:
     shutil.copytree(REPO / "styles", root / "styles")
     shutil.copy(REPO / "report.toml", root / "report.toml")
+    # A page per chapter, so that a long copy can lay out in parts on every core (chapters that
+    # follow on, as the default briefing's do, are laid out in one process).
+    toml = (root / "report.toml").read_text()
+    paged = toml.replace('chapter_break = "none"', 'chapter_break = "page"')
+    (root / "report.toml").write_text(paged)
     (root / "chapters").mkdir()
     return root
 
