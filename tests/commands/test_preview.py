@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import headless_chromium
 from tests.conftest import Project
 
 CHROMIUM = shutil.which("chromium")
@@ -65,16 +66,8 @@ def server(project: Project):
 
 @pytest.fixture
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
+    with headless_chromium() as driver:
+        yield driver
 
 
 def wait_for(driver, text: str, seconds: float = 20) -> bool:

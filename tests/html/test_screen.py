@@ -3,17 +3,15 @@ light and dark, and under an e-reader's night theme."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from tests.browser import headless_chromium
 from tests.conftest import REPO, run
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 PAGES = ("index.xhtml", "introduction.xhtml", "genesis.xhtml", "impacts.xhtml")
 
 # Every element with text of its own: its colour against the first opaque background behind
@@ -72,16 +70,8 @@ def test_every_document_has_a_viewport_and_both_schemes(html_folder: Path) -> No
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
+    with headless_chromium() as driver:
+        yield driver
 
 
 def look(browser, page: Path, width: int, scheme: str) -> None:
