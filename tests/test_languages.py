@@ -357,3 +357,14 @@ def test_figures_tables_and_callouts_speak_the_chapter_language(tmp_path: Path) 
     assert "Abbildung 1 (S." in text and "Tabelle 1" in text
     assert "Abbildung 1: Umsatz" in text and "WARNUNG" in text.upper()
     assert "Figure" not in text and "Table 1" not in text and "WARNING" not in text.upper()
+
+
+def test_the_handout_page_number_stays_in_its_corner(project: Project, tmp_path: Path) -> None:
+    out = tmp_path / "h.pdf"
+    assert project.build("handout", "-o", out).exit_code == 0
+    with pdfplumber.open(out) as pdf:
+        page = pdf.pages[0]
+        words = page.extract_words(extra_attrs=["fontname"])
+        number = next(w for w in words if w["text"] == "page")
+        assert float(number["x0"]) > 2 * float(page.width) / 3  # bottom-right, not centred
+        assert "Inter" in number["fontname"]
