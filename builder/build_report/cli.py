@@ -11,6 +11,8 @@ import click
 from build_report import __version__
 from build_report.console import done, report
 
+THEMES = ("briefing", "report", "book")  # the built-in designs: styles/themes/<name>.css
+
 project_option = click.option(
     "-C",
     "--project",
@@ -320,12 +322,19 @@ def preview(project, port, print_mode, pdf_mode, edition):
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
 @click.option("--title", default="A New Briefing", show_default=True, help="The report's title.")
 @click.option("--author", default="Author", show_default=True, help="The report's author.")
-def init(folder, title, author):
+@click.option(
+    "--theme",
+    type=click.Choice(THEMES),
+    default="briefing",
+    show_default=True,
+    help="The design: a think-tank brief, a formal report, or a book.",
+)
+def init(folder, title, author, theme):
     """Create a new project (report.toml, two sample chapters, the default styles) that builds
     as it is."""
     from build_report.commands.init import init_project
 
-    init_project(folder, title, author)
+    init_project(folder, title, author, theme)
     done(f"created {folder}/ - now run: build-report pdf -C {folder}")
 
 

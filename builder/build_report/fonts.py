@@ -50,7 +50,7 @@ def font_files(book: Book) -> list[Path]:
     """The font files the configured stylesheets load, in the order they name them."""
     config = book.config
     found: dict[Path, None] = {}
-    for first in (config.build.print_css, config.handout.css, config.build.screen_css):
+    for first in (*config.print_stylesheets, config.handout.css, config.build.screen_css):
         for ref in css_references(book.root, first):
             target = book.root / css_target(ref)
             if target.suffix.lower() in FONT_SUFFIXES and target.is_file():

@@ -37,8 +37,21 @@ def chapter_bodies() -> list[tuple[str, list[str]]]:
         text = path.read_text(encoding="utf-8")
         front, body = text.split("\n---\n", 1)
         title = re.search(r"^title: (.+)$", front, re.MULTILINE).group(1)
-        out.append((title, [p.strip() for p in body.split("\n\n") if p.strip()]))
+        blocks = [p.strip() for p in body.split("\n\n") if p.strip()]
+        out.append((title, [b for b in blocks if not b.startswith("::: pullquote")]))
     return out
+
+
+def test_pull_quotes_repeat_the_authors_words() -> None:
+    """A pull quote is set large in the margin; its words are the article's, verbatim."""
+    found = 0
+    for path in sorted((REPO / "chapters").glob("*.md")):
+        body = path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        for quote in re.findall(r"^::: pullquote\n(.+?)\n:::$", body, re.M | re.S):
+            found += 1
+            rest = body.replace(f"::: pullquote\n{quote}\n:::", "")
+            assert quote in rest, (path.name, quote)
+    assert found >= 2
 
 
 def test_one_chapter_per_section_word_for_word() -> None:

@@ -36,7 +36,7 @@ def run_check(project: Path) -> list[Diagnostic]:
     except BuildError as exc:
         return [exc.diagnostic()]
     found += check_chapters(book)
-    for css in dict.fromkeys([config.build.print_css, config.handout.css]):
+    for css in dict.fromkeys([*config.print_stylesheets, config.handout.css]):
         found += check_stylesheet(config.root, css)
     # The screen stylesheet is for browsers and e-readers, not WeasyPrint: references only.
     found += check_stylesheet(config.root, config.build.screen_css, engine=False)

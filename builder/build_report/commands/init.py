@@ -20,7 +20,7 @@ IGNORES_BUILD = {"build", "build/", "/build", "/build/"}
 MAX_SLUG = 60
 
 
-def init_project(folder: Path, title: str, author: str) -> list[Path]:
+def init_project(folder: Path, title: str, author: str, theme: str = "briefing") -> list[Path]:
     """A new project that builds as it is: report.toml, two sample chapters, default styles."""
     if (folder / "report.toml").exists():
         raise BuildError(
@@ -30,7 +30,7 @@ def init_project(folder: Path, title: str, author: str) -> list[Path]:
         raise BuildError(folder, "the folder is not empty", "choose a new or empty folder")
     folder.mkdir(parents=True, exist_ok=True)
     _ignore_build(folder)
-    (folder / "report.toml").write_text(_report_toml(title, author), encoding="utf-8")
+    (folder / "report.toml").write_text(_report_toml(title, author, theme), encoding="utf-8")
     shutil.copytree(SKELETON / "chapters", folder / "chapters")
     shutil.copytree((SKELETON / "styles").resolve(), folder / "styles")
     return [folder / "report.toml", folder / "chapters", folder / "styles"]
@@ -65,7 +65,7 @@ def _ignore_build(folder: Path) -> None:
         handle.write(gap + IGNORED.encode() + b"\n")
 
 
-def _report_toml(title: str, author: str) -> str:
+def _report_toml(title: str, author: str, theme: str) -> str:
     """The skeleton's report.toml with this title and author, written by a TOML writer (so
     any text, quotes and new lines included, comes out as valid TOML); its comments kept."""
     import tomllib
@@ -75,6 +75,7 @@ def _report_toml(title: str, author: str) -> str:
     text = (SKELETON / "report.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     data["report"].update(title=title, author=author)
+    data["build"]["theme"] = theme
     comments = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
     return comments + tomli_w.dumps(data)
 

@@ -35,11 +35,18 @@ class BookStats:
 
 
 def _plain_words(chapter) -> int:
-    words = 0
+    """The words a reader reads once: a pull quote that repeats the text is not counted."""
+    words, repeating = 0, 0
     for token in chapter.tokens:
         if token.type == "footnote_block_open":
             break
-        if token.type == "inline":  # its children are flat; an image's alt text is not read
+        if token.type == "div_open" and (repeating or token.attrGet("aria-hidden")):
+            repeating += 1
+        elif token.type == "div_close" and repeating:
+            repeating -= 1
+        elif repeating:
+            continue
+        elif token.type == "inline":  # its children are flat; an image's alt text is not read
             text = " ".join(
                 child.content
                 for child in token.children or []

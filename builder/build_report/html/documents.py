@@ -122,7 +122,7 @@ def print_document(
         version=__version__,
         created=book.created.isoformat(),
         date_label=book.date_label,
-        stylesheets=[config.build.print_css],
+        stylesheets=config.print_stylesheets,
         paper=page_size(book, booklet),
         text_align=config.build.text_align,
         chapters=chapters if chapters is not None else _print_chapters(book),

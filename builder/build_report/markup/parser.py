@@ -10,6 +10,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from build_report.markup.divs import attributes, divs_plugin
+from build_report.markup.pullquotes import pullquotes_plugin
 from build_report.markup.slugs import heading_slug
 
 TEACHER = "teacher"  # `::: teacher` ... `:::` blocks: kept only in teacher editions
@@ -42,7 +43,7 @@ def parser() -> MarkdownIt:
     md.use(smartquotes_plugin)  # the same quotes in linear time
     md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin)
     md.use(deflist_plugin)
-    md.use(divs_plugin)
+    md.use(divs_plugin).use(pullquotes_plugin)
     md.use(rich_plugin)  # callouts, math, equation references (markup/rich.py)
     md.use(citations_plugin)  # [@key], @fig-x: read as citations or cross-references later
     md.core.ruler.before("footnote_tail", "teacher_footnotes", _teacher_footnotes)

@@ -85,6 +85,7 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href"},
     "details": {"open"},
     "span": {"aria-label"},
+    "aside": {"aria-hidden"},  # a pull quote that repeats the text (markup/pullquotes.py)
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan", "style"},
     "th": {"colspan", "rowspan", "style", "scope"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import posixpath
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ class BuildSettings:
     chapter_break: str = "page"  # "page": each chapter on a new page; "none": they follow on
     summary: bool = True  # a summary page after the contents (chapters' summaries, key points)
     colophon: bool = True  # a back page: how to cite, source, licence, the editorial notice
+    # The design laid over print_css: styles/themes/<theme>.css beside it ("briefing", "report",
+    # "book", or a theme of the project's own). "report" is print_css as it is.
+    theme: str = "report"
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,17 @@ class Config:
         """The words build-report prints, in the book's language (see project/languages.py)."""
         return Words(self.report.language, self.labels)
 
+    @property
+    def print_stylesheets(self) -> list[str]:
+        """The print document's stylesheets in cascade order: print_css, then the theme's
+        (styles/themes/<theme>.css beside it, when there is one), so a theme overrides the
+        shared rules and the project's copy of the theme is the one that counts."""
+        theme = theme_stylesheet(self.build)
+        found = [self.build.print_css]
+        if (self.root / theme).is_file():
+            found.append(theme)
+        return found
+
 
 SECTIONS: dict[str, type] = {
     "report": ReportMeta,
@@ -155,6 +170,12 @@ SECTIONS: dict[str, type] = {
     "references": ReferenceSettings,
     "back_matter": BackMatterSettings,
 }
+
+
+def theme_stylesheet(build: BuildSettings) -> str:
+    """Where the theme's stylesheet is: `themes/<theme>.css` in print_css's folder."""
+    folder = posixpath.dirname(build.print_css)
+    return posixpath.join(folder, "themes", f"{build.theme}.css")
 
 
 def _check_type(value: Any, kind: Any) -> bool:
@@ -316,6 +337,7 @@ def load_config(root: Path, paper: str | None = None) -> Config:
             "use 'page' (each chapter on a new page) or 'none' (chapters follow on)",
             key_line(text, "chapter_break", "build"),
         )
+    _check_theme(root, build, text, shown)
     for key, top in (("max_pages", 100_000), ("time_limit", 86_400)):
         if not 1 <= getattr(build, key) <= top:
             raise BuildError(
@@ -377,6 +399,31 @@ def _references(data: Any, text: str, shown: str) -> ReferenceSettings:
             key_line(text, "sources", "references"),
         )
     return found
+
+
+def _check_theme(root: Path, build: BuildSettings, text: str, shown: str) -> None:
+    """A theme is a plain name with a stylesheet in styles/themes/ ("report" may have none:
+    it is print_css alone). Named wrongly, the book would silently lose its design."""
+    line = key_line(text, "theme", "build")
+    if slugify(build.theme) != build.theme:
+        raise BuildError(
+            shown, f"theme '{build.theme}' is not a plain name", "use e.g. 'briefing'", line
+        )
+    sheet = theme_stylesheet(build)
+    if build.theme == "report" or (root / sheet).is_file():
+        _inside_project(root, sheet, "theme", "build", text, shown)
+        return
+    folder = root / posixpath.dirname(sheet)
+    known = sorted(p.stem for p in folder.glob("*.css")) if folder.is_dir() else []
+    hint = did_you_mean(build.theme, known) if known else ""
+    raise BuildError(
+        shown,
+        f"theme '{build.theme}' has no stylesheet {sheet}",
+        (hint + "; " if hint else "")
+        + "use briefing, report or book, with styles/themes/ copied from a new"
+        " `build-report init` project",
+        line,
+    )
 
 
 def _inside_project(root: Path, value: str, key: str, table: str, text: str, shown: str) -> None:
