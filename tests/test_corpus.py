@@ -96,3 +96,15 @@ def test_warnings_come_grouped(built) -> None:
     for command, output in outputs.items():
         lines = [line for line in output.splitlines() if ": warning: " in line]
         assert len(lines) <= 30, (name, command, len(lines))
+
+
+def test_hyphens_never_split_a_word_over_a_page_nor_run_three_deep(built) -> None:
+    """At most two hyphenated lines in a row, and no page ending in a hyphen, in the book and
+    the handout (pdf/internals.py `typesetting`)."""
+    from tests.pdf.test_design import hyphen_runs
+
+    name, root, _ = built
+    for pdf in sorted((root / "build").glob("*.pdf")):
+        for page, runs in hyphen_runs(pdf):
+            assert "hhh" not in runs, (name, pdf.name, page, runs)
+            assert not runs.endswith("h") or page == "last", (name, pdf.name, page, runs)

@@ -267,13 +267,14 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
     deadline = options.deadline or Deadline(
         time.monotonic() + settings.time_limit, settings.time_limit
     )
-    from build_report.pdf.internals import painting
+    from build_report.pdf.internals import painting, typesetting
 
     try:
         with (
             captured_weasyprint_logs() as logs,
             limits(settings.max_pages, deadline, options.page_budget) as guard,
             painting(console.current.tick),
+            typesetting(),
         ):
             yield resources, logs
     except _LimitReached:

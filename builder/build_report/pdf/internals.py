@@ -120,6 +120,123 @@ def painting(tick) -> Iterator[None]:
         Page.paint = original
 
 
+@contextlib.contextmanager
+def typesetting() -> Iterator[None]:
+    """Hyphenation as a typesetter sets it, which CSS cannot ask of WeasyPrint 70 (it has no
+    `hyphenate-limit-lines` and no `hyphenate-limit-last`):
+    - at most two lines in a row end in a hyphen: the third is set without hyphenating;
+    - no word is split across a page turn: a line that would end a page with a hyphen is set
+      again without hyphenating, so the word goes whole to the next page.
+
+    It relies on `weasyprint.layout.block` calling `iter_line_boxes` (looked up on that module),
+    on `weasyprint.layout.inline.get_next_linebox(context, box, position_y, bottom_space,
+    skip_stack, containing_block, absolute_boxes, fixed_boxes, first_letter_style,
+    first_line_style)` making one line, on `split_first_line` (looked up on
+    `weasyprint.layout.inline`) reading `style["hyphens"]` as it breaks, and on
+    `context.overflows_page(bottom_space, y)`. A line is made again only when making it added
+    no float, no positioned box and no first letter or first line style, so nothing it left in
+    the context needs undoing; otherwise it stays as WeasyPrint made it. Another version of
+    WeasyPrint gets no hook (`supported`)."""
+    if not supported():
+        yield
+        return
+    import weasyprint.layout.block as block
+    import weasyprint.layout.inline as inline
+
+    original_lines, original_split = block.iter_line_boxes, inline.split_first_line
+    manual = [False]  # while True, the line being made is not hyphenated
+
+    def split_first_line(text, style, *args, **kwargs):
+        if not (manual[0] and style["hyphens"] == "auto"):
+            return original_split(text, style, *args, **kwargs)
+        style["hyphens"] = "manual"
+        try:
+            return original_split(text, style, *args, **kwargs)
+        finally:
+            style["hyphens"] = "auto"
+
+    def iter_line_boxes(context, box, position_y, bottom_space, skip_stack, *rest):
+        containing_block, absolute_boxes, fixed_boxes, first_letter, first_line = rest
+        from weasyprint.layout.leader import handle_leader
+        from weasyprint.layout.percent import resolve_one_percentage, resolve_percentages
+
+        resolve_percentages(box, containing_block)
+        if skip_stack is None:
+            resolve_one_percentage(box, "text_indent", containing_block.width)
+        else:
+            box.text_indent = 0
+
+        def make(y, skip, indent, letter, first, plain):
+            box.text_indent = indent
+            before = (len(context.excluded_shapes), len(absolute_boxes), len(fixed_boxes))
+            manual[0] = plain
+            try:
+                line, resume = inline.get_next_linebox(
+                    context,
+                    box,
+                    y,
+                    bottom_space,
+                    skip,
+                    containing_block,
+                    absolute_boxes,
+                    fixed_boxes,
+                    letter,
+                    first,
+                )
+            finally:
+                manual[0] = False
+            after = (len(context.excluded_shapes), len(absolute_boxes), len(fixed_boxes))
+            if line:
+                handle_leader(context, line, containing_block)
+            redoable = after == before and letter is None and first is None
+            return line, resume, redoable
+
+        def ends_page(line) -> bool:
+            return context.overflows_page(bottom_space, line.position_y + line.height)
+
+        y, skip, indent = position_y, skip_stack, box.text_indent
+        run = 0  # lines in a row that end in a hyphen
+        ahead = None  # the next line, made early to see whether this one ends the page
+        while True:
+            if ahead is not None:
+                (line, resume, redoable), ahead = ahead, None
+            else:
+                line, resume, redoable = make(y, skip, indent, first_letter, first_line, run >= 2)
+            if line is None:
+                return
+            if resume is not None and redoable and _hyphenated(line) and not ends_page(line):
+                ahead = make(line.position_y + line.height, resume, 0, None, None, run >= 1)
+                if ahead[0] is not None and ends_page(ahead[0]) and ahead[2]:
+                    ahead = None  # this line ends the page: set it again, unhyphenated
+                    line, resume, redoable = make(y, skip, indent, None, None, True)
+            run = run + 1 if _hyphenated(line) else 0
+            yield line, resume
+            if resume is None:
+                return
+            y, skip, indent = line.position_y + line.height, resume, 0
+            first_letter = first_line = None
+
+    block.iter_line_boxes, inline.split_first_line = iter_line_boxes, split_first_line
+    try:
+        yield
+    finally:
+        block.iter_line_boxes, inline.split_first_line = original_lines, original_split
+
+
+def _hyphenated(line) -> bool:
+    """Whether a laid-out line ends with the hyphen the engine added to break a word."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    last = None
+    for box in line.descendants():
+        if isinstance(box, TextBox):
+            last = box
+    if last is None:
+        return False
+    hyphen = last.style["hyphenate_character"]
+    return bool(hyphen) and last.style["hyphens"] != "none" and last.text.endswith(hyphen)
+
+
 def shows_page_number(box) -> bool:
     """Whether a margin box's content uses counter(page) or counter(pages)."""
     content = box.style["content"]

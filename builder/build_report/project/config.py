@@ -21,7 +21,7 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 # A booklet folds a sheet in two: its pages are laid out at half the sheet, so type keeps its size.
 HALF_SIZES = {"a4": "A5", "letter": "5.5in 8.5in"}
 PAPER_POINTS = {"a4": (595.276, 841.89), "letter": (612.0, 792.0)}  # portrait width, height
-TEXT_ALIGN = ("justify", "left")
+TEXT_ALIGN = ("justify", "left", "")
 CHAPTER_BREAKS = ("page", "none")
 DATE_TYPES = (datetime.date, datetime.datetime, datetime.time)
 
@@ -57,7 +57,7 @@ class BuildSettings:
     output_dir: str = "build"
     print_css: str = "styles/print.css"
     screen_css: str = "styles/screen.css"
-    text_align: str = "justify"
+    text_align: str = ""  # "justify" or "left"; "" leaves it to the theme
     max_pages: int = 2000
     time_limit: int = 600
     chapter_break: str = "page"  # "page": each chapter on a new page; "none": they follow on
