@@ -196,10 +196,18 @@ def pdf(**params):
 
 @main.command()
 @print_options
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A CSV file in the project (a name column, optionally group): one PDF with a "
+    "named copy per student, questions in versions A and B (answer keys in teacher editions).",
+)
 def handout(**params):
     """Build a compact classroom handout: key points, text, timeline, key terms, questions."""
     from build_report.commands.build import build
 
+    if params["roster"] is not None and params["pdf_variant"]:
+        raise click.UsageError("--roster and --pdf-variant cannot be combined")
     _pages_line(build("handout", _options(**params)))
 
 

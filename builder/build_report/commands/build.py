@@ -54,6 +54,8 @@ def _cacheable(kind: str, options: Options) -> bool:
         and options.emit_html is None
         and not options.check
         and not options.allow_network  # what a server sends is not ours to fingerprint
+        and options.roster is None  # a roster's bytes are not among the inputs cache.py sees
+        and options.since is None  # nor is the state of the git repository
     )
 
 

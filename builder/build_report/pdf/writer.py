@@ -79,6 +79,12 @@ class HandoutWriter(PdfWriter):
         settings = pdf_options(options)
         check_stylesheet(book.config.handout.css, book.root, key="css under [handout]")
         files.check_target(path, book.root, force=options.may_replace)
+        if options.roster is not None:
+            from build_report.pdf.roster import prepare_roster
+            from build_report.project.roster import read_roster
+
+            roster = read_roster(options.roster, book.root)
+            return PrintJob(path, prepare_roster(book, roster, settings, options.chapters), 1, settings)
         return PrintJob(path, handout_layout(book, settings, options.chapters), 1, settings)
 
 
@@ -146,6 +152,10 @@ def print_layout(book: Book, options: PdfOptions, emit_html: Path | None = None)
 
 def lay_out_job(job: PrintJob) -> tuple[bytes, Written]:
     """The engine's part, in one process or several: the PDF's bytes, and what it will be."""
+    from build_report.pdf.roster import RosterJob, lay_out_roster
+
+    if isinstance(job.work, RosterJob):
+        return lay_out_roster(job.work, job.path, job.options)
     if job.jobs > 1:
         from build_report.pdf.parallel import run
 
