@@ -251,7 +251,9 @@ def _form(page, writer):
             NameObject("/Subtype"): NameObject("/Form"),
             NameObject("/BBox"): ArrayObject(FloatObject(float(x)) for x in page.mediabox),
             NameObject("/Resources"): (
-                resources.get_object().clone(writer) if resources is not None else DictionaryObject()
+                resources.get_object().clone(writer)
+                if resources is not None
+                else DictionaryObject()
             ),
         }
     )

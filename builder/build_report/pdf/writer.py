@@ -84,7 +84,9 @@ class HandoutWriter(PdfWriter):
             from build_report.project.roster import read_roster
 
             roster = read_roster(options.roster, book.root)
-            return PrintJob(path, prepare_roster(book, roster, settings, options.chapters), 1, settings)
+            return PrintJob(
+                path, prepare_roster(book, roster, settings, options.chapters), 1, settings
+            )
         return PrintJob(path, handout_layout(book, settings, options.chapters), 1, settings)
 
 

@@ -79,7 +79,8 @@ def _students(text: str, shown: str) -> tuple[Student, ...]:
                 group = " ".join(row[group_at].split())
             students.append(Student(name, group, line))
     except csv.Error as exc:
-        raise BuildError(shown, f"not a CSV file ({exc})", "fix the quoting", reader.line_num)
+        what = f"not a CSV file ({exc})"
+        raise BuildError(shown, what, "fix the quoting", reader.line_num) from None
     if not students:
         raise BuildError(shown, "the roster lists no students", "add a line per student")
     if len(students) > MAX_STUDENTS:
