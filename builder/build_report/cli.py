@@ -67,6 +67,11 @@ force_option = click.option(
     is_flag=True,
     help="Replace an existing output file that build-report did not write (never a folder).",
 )
+since_option = click.option(
+    "--since",
+    metavar="REV",
+    help="Mark what changed since this git revision: change bars, and a What changed page.",
+)
 nup_option = click.option(
     "--n-up", type=click.Choice(["1", "2", "4"]), default="1", help="Pages per sheet side."
 )
@@ -148,6 +153,7 @@ def print_options(function):
             cache_option,
             force_option,
             strict_option,
+            since_option,
         ]
     ):
         function = decorator(function)
@@ -241,6 +247,7 @@ def html(**params):
 @cache_option
 @force_option
 @strict_option
+@since_option
 def epub(**params):
     """Write an EPUB 3 ebook; --check validates it with EPUBCheck before it is kept."""
     from build_report.commands.build import build

@@ -44,7 +44,12 @@ def prepare(book: Book, options: Options) -> Book:
     from build_report.project.editions import apply_edition, select_chapters
 
     book = dataclasses.replace(book, allow_network=options.allow_network)
-    return select_chapters(apply_edition(book, options.edition), options.chapters)
+    book = select_chapters(apply_edition(book, options.edition), options.chapters)
+    if options.since:
+        from build_report.project.changes import since
+
+        book = since(book, options.since)
+    return book
 
 
 def _cacheable(kind: str, options: Options) -> bool:

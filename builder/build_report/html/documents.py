@@ -133,6 +133,8 @@ def print_document(
         extra_css=Markup(extra_css),
         stand_ins=stand_ins or [],
         lists=target_lists(book),
+        changes=book.changes if part != "chapters" else (),
+        since=book.since,
     )
 
 
@@ -192,4 +194,6 @@ def handout_document(
         key_terms=[term for ch in book.chapters for term in ch.key_terms],
         answer_lines=config.handout.answer_lines,
         version_label=version_label,
+        changes=book.changes,
+        since=book.since,
     )

@@ -99,7 +99,7 @@ def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None
     plain = plain_pdf(options, emit_html)
     units = sum(len(split_points(ch)) + 1 for ch in book.chapters)
     flowing = book.config.build.chapter_break == "none"  # parts start on pages of their own
-    if not plain or units < 2 or not supported() or prints_pages(book) or flowing:
+    if not plain or units < 2 or not supported() or prints_pages(book) or flowing or book.since:
         return 1  # a page a reference prints is known only when one process lays out all
     return min(_jobs(book, options.jobs), units)
 
