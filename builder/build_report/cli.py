@@ -229,6 +229,7 @@ def handout(**params):
 @chapters_option
 @force_option
 @strict_option
+@since_option
 def html(**params):
     """Write EPUB-ready XHTML: one document per chapter, nav, styles, fonts and images."""
     from build_report.commands.build import build
