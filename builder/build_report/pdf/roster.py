@@ -264,30 +264,33 @@ def _form(page, writer):
 
 def impose(data: bytes, job: RosterJob, done: dict[str, LaidOut], options: PdfOptions) -> bytes:
     """--n-up N: the stamped pages N to a side (each copy already fills whole sheets);
-    --booklet: each copy its own booklet, and the answer keys one more."""
-    from build_report.pdf.impose import booklet, n_up
+    --booklet: each copy its own booklet, and the answer keys one more, all from one reader,
+    so the copies still share their fonts."""
+    from build_report.pdf.impose import n_up
 
     if not options.booklet:
         return n_up(data, options.n_up)
     from pypdf import PdfReader, PdfWriter
 
+    from build_report.pdf.impose import _place, booklet_order
     from build_report.project.config import PAPER_POINTS
 
     lengths = [_padded(done[c.version].pages, 4) for c in job.copies]
     if "key" in done:
         lengths.append(done["key"].pages)
     reader = PdfReader(io.BytesIO(data))
-    paper = PAPER_POINTS[next(iter(job.versions.values())).config.build.paper]
+    height, width = PAPER_POINTS[next(iter(job.versions.values())).config.build.paper]
     writer = PdfWriter()
     start = 0
     for length in lengths:
-        part = PdfWriter()
-        for page in reader.pages[start : start + length]:
-            part.add_page(page)
-        buffer = io.BytesIO()
-        part.write(buffer)
-        writer.append(PdfReader(io.BytesIO(booklet(buffer.getvalue(), paper))))
+        for left, right in booklet_order(length):
+            sheet = writer.add_blank_page(width, height)
+            for n, x in ((left, 0.0), (right, width / 2)):
+                if n is not None:
+                    _place(sheet, reader.pages[start + n], x, 0.0, width / 2, height)
         start += length
+    if reader.metadata:
+        writer.add_metadata({k: v for k, v in reader.metadata.items() if isinstance(k, str)})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
