@@ -63,8 +63,12 @@ def since(book: Book, revision: str) -> Book:
     current = {ch.source for ch in book.all_chapters}
     for number, path in enumerate(sorted(old_files), start=1):
         if path not in current:
-            title = _old_title(git.text(path), path)
-            changes.append(Change("removed", number, title, title))
+            text = git.text(path)
+            title = _old_title(text, path)
+            first = blocks(_parsed(text, "removed"))
+            changes.append(
+                Change("removed", number, title, excerpt(first[0].text) if first else "")
+            )
     shown = revision if git.commit.startswith(revision) else f"{revision} ({git.commit[:10]})"
     return dataclasses.replace(book, chapters=tuple(chapters), changes=tuple(changes), since=shown)
 
@@ -75,7 +79,8 @@ def _compare(chapter: Chapter, old_text: str | None, serial: list[int]):
     if old_text is None:  # a chapter added since: every passage new, listed once
         for block in new:
             tokens[block.index] = _marked(tokens[block.index], "")
-        change = Change("added", chapter.number, chapter.title, chapter.title, chapter.anchor)
+        first = excerpt(new[0].text) if new else ""
+        change = Change("added", chapter.number, chapter.title, first, chapter.anchor)
         return dataclasses.replace(chapter, tokens=tuple(tokens)), [change]
     old = blocks(_old_tokens(old_text, chapter))
     found: list[Change] = []
@@ -157,11 +162,16 @@ def excerpt(text: str, limit: int = 70) -> str:
 
 
 def _old_tokens(text: str, chapter: Chapter) -> list:
+    return _parsed(text, chapter.slug, chapter.env.get("language", ""))
+
+
+def _parsed(text: str, slug: str, language: str = "") -> list:
+    """A chapter file's tokens, as the loader parses its body (front matter aside)."""
     from build_report.markup.parser import parse
     from build_report.project.frontmatter import split_front_matter
 
     _, body, _ = split_front_matter(text)
-    return parse(body, chapter.slug, chapter.env.get("language", ""))[0]
+    return parse(body, slug, language)[0]
 
 
 def _old_title(text: str, path: str) -> str:
