@@ -161,3 +161,9 @@ def test_without_git_is_one_clear_error(repo: Project, monkeypatch, tmp_path: Pa
     monkeypatch.setenv("PATH", str(empty))
     result = repo.build("pdf", "--since", "HEAD")
     assert "git is not installed" in assert_clean_error(result, names="--since")
+
+
+@pytest.mark.slow
+def test_epub_with_changes_passes_epubcheck(repo: Project) -> None:
+    result = repo.build("epub", "--since", "HEAD", "--check")
+    assert result.exit_code == 0, result.output
