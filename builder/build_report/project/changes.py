@@ -73,7 +73,11 @@ def since(book: Book, revision: str) -> Book:
     return dataclasses.replace(book, chapters=tuple(chapters), changes=tuple(changes), since=shown)
 
 
-def _compare(chapter: Chapter, old_text: str | None, serial: list[int]):
+def _compare(
+    chapter: Chapter, old_text: str | None, serial: list[int]
+) -> tuple[Chapter, list[Change]]:
+    """The chapter with its changed passages marked, and their list. `serial` numbers the
+    ids given across the book (the print document is one page of ids)."""
     tokens = list(chapter.tokens)
     new = blocks(tokens)
     if old_text is None:  # a chapter added since: every passage new, listed once
