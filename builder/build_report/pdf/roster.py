@@ -159,11 +159,13 @@ def _stamps_layout(job: RosterJob, version: LaidOut) -> Layout:
     left, top = field[0], field[1]
     # WeasyPrint 63+ gives the box's corners; earlier versions its top-left only
     right = field[2] if len(field) >= 4 and field[2] > left else width - 16 * MM
+    if len(field) >= 4 and field[3] > top:  # on the field's rule, whatever its padding above
+        top = field[3] - 1 * MM - 1.3 * 10 * PT - 3 * MM
     html = fill(
         "roster-stamps.html.jinja",
         students=job.copies,
         field_known=version.field is not None,
-        field_top=round(top + 3 * MM, 2),  # the field's padding (handout.css)
+        field_top=round(top + 3 * MM, 2),  # 3 mm: the field's padding above (handout.css)
         field_left=round(left + 1 * MM, 2),
         field_width=round(max(right - left - 2 * MM, 10.0), 2),
         **job.stamps,

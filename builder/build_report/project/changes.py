@@ -77,7 +77,7 @@ def _compare(
     chapter: Chapter, old_text: str | None, serial: list[int]
 ) -> tuple[Chapter, list[Change]]:
     """The chapter with its changed passages marked, and their list. `serial` numbers the
-    ids given across the book (the print document is one page of ids)."""
+    ids given across the book (an id is unique in the one print document)."""
     tokens = list(chapter.tokens)
     new = blocks(tokens)
     if old_text is None:  # a chapter added since: every passage new, listed once
