@@ -182,3 +182,15 @@ def test_bom_roster_reads_its_name_column(classbook: Project) -> None:
     result = classbook.build("handout", "--roster", classbook.root / "bom.csv", "-o", out)
     assert result.exit_code == 0, result.output
     assert _pages(out)[0].startswith("Zoë Ångström · Version A")
+
+
+def test_n_up_keeps_each_copy_on_whole_sheets(classbook: Project) -> None:
+    out = classbook.root / "2up.pdf"
+    roster = classbook.root / "class.csv"
+    result = classbook.build("handout", "--roster", roster, "--n-up", "2", "-o", out)
+    assert result.exit_code == 0, result.output
+    sides = [page.extract_text() for page in PdfReader(out).pages]
+    names = ("Ada Lovelace", "Borys Łukasz", "Chen Wei")
+    owners = [[n for n in names if n in text] for text in sides]
+    # three pages a copy, padded to four: two sides (one duplex sheet) per student
+    assert owners == [[n] for n in names for _ in range(2)]
