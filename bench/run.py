@@ -27,6 +27,10 @@ chapter 3), once per run:
 - Typst warm:       `typst.Compiler.compile()` again in the process that compiled it first.
 
 Last, a cached rebuild (nothing changed). Timing goals live here, never in the tests.
+
+And the class set: the default briefing (as it is, not xN) as one handout, and as one PDF of
+30 named copies (`handout --roster`, versions A and B), back to back in each run; the ratio is
+paired as above. The goal (issue 18): at most 3.
 """
 
 from __future__ import annotations
@@ -280,6 +284,51 @@ def _new_pdf(pdf: Path, before: int | None, seconds: float = 900) -> float:
     raise SystemExit("preview --pdf did not write the PDF in time")
 
 
+STUDENTS = 30
+
+
+def bench_roster(folder: Path, runs: int, students: int = STUDENTS) -> dict:
+    """One handout of the default briefing against a roster of `students` (pdf/roster.py)."""
+    root = folder / "roster"
+    root.mkdir()
+    shutil.copytree(REPO / "styles", root / "styles")
+    shutil.copytree(REPO / "chapters", root / "chapters")
+    shutil.copy(REPO / "report.toml", root / "report.toml")
+    rows = "".join(f"Student {n + 1},{n % 3 + 1}\n" for n in range(students))
+    (root / "class.csv").write_text("name,group\n" + rows, encoding="utf-8")
+    handout = [PY, "-m", "build_report", "handout", "--no-cache", "-C", str(root)]
+    commands = {
+        "one": [*handout, "-o", "one.pdf"],
+        "roster": [*handout, "--roster", str(root / "class.csv"), "-o", "roster.pdf"],
+    }
+    sides: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
+    for run in range(runs):
+        order = list(commands) if run % 2 == 0 else list(reversed(commands))
+        for name in order:
+            sides[name].append(measure(commands[name], root))
+    return {
+        "students": students,
+        "sides": sides,
+        "pages": (pages(root / "one.pdf"), pages(root / "roster.pdf")),
+    }
+
+
+def roster_table(result: dict) -> str:
+    one, many = result["pages"]
+    return "\n".join(
+        [
+            "",
+            "Class sets (the default briefing; seconds, medians; ratio paired run by run):",
+            "",
+            "| handout pages | one handout s | roster of "
+            f"{result['students']} s | roster pages | roster / one |",
+            "|---:|---:|---:|---:|---:|",
+            f"| {one} | {seconds(result, 'one'):.2f} | {seconds(result, 'roster'):.2f} | "
+            f"{many} | {paired(result, 'roster', 'one'):.2f} |",
+        ]
+    )
+
+
 def help_time(runs: int) -> float:
     return statistics.median(
         measure([PY, "-m", "build_report", "--help"], REPO)[0] for _ in range(runs)
@@ -359,6 +408,9 @@ def main() -> None:
         "--copies", help="cN books (comma-separated; default 50, none when --scales is given)"
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--no-roster", action="store_true", help="skip the class set (handout --roster) row"
+    )
     parser.add_argument("--out", type=Path, help="also write the table into this Markdown file")
     args = parser.parse_args()
     copies = args.copies if args.copies is not None else ("" if args.scales else "50")
@@ -375,7 +427,10 @@ def main() -> None:
             runs = args.runs * 3 if kind == "x" and n <= 10 else args.runs
             results.append(bench_book(root, f"{kind}{n}", runs))
             print(f"{kind}{n} done", file=sys.stderr)
+        roster = None if args.no_roster else bench_roster(Path(tmp), args.runs * 3)
     text = table(results, help_time(max(args.runs, 3)))
+    if roster is not None:
+        text += "\n" + roster_table(roster)
     print(text)
     if args.out:
         write_table(args.out, text)

@@ -69,6 +69,11 @@ force_option = click.option(
     is_flag=True,
     help="Replace an existing output file that build-report did not write (never a folder).",
 )
+since_option = click.option(
+    "--since",
+    metavar="REV",
+    help="Mark what changed since this git revision: change bars, and a What changed page.",
+)
 nup_option = click.option(
     "--n-up", type=click.Choice(["1", "2", "4"]), default="1", help="Pages per sheet side."
 )
@@ -150,6 +155,7 @@ def print_options(function):
             cache_option,
             force_option,
             strict_option,
+            since_option,
         ]
     ):
         function = decorator(function)
@@ -198,10 +204,18 @@ def pdf(**params):
 
 @main.command()
 @print_options
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A CSV file in the project (a name column, optionally group): one PDF with a "
+    "named copy per student, questions in versions A and B (answer keys in teacher editions).",
+)
 def handout(**params):
     """Build a compact classroom handout: key points, text, timeline, key terms, questions."""
     from build_report.commands.build import build
 
+    if params["roster"] is not None and params["pdf_variant"]:
+        raise click.UsageError("--roster and --pdf-variant cannot be combined")
     _pages_line(build("handout", _options(**params)))
 
 
@@ -217,6 +231,7 @@ def handout(**params):
 @chapters_option
 @force_option
 @strict_option
+@since_option
 def html(**params):
     """Write EPUB-ready XHTML: one document per chapter, nav, styles, fonts and images."""
     from build_report.commands.build import build
@@ -235,6 +250,7 @@ def html(**params):
 @cache_option
 @force_option
 @strict_option
+@since_option
 def epub(**params):
     """Write an EPUB 3 ebook; --check validates it with EPUBCheck before it is kept."""
     from build_report.commands.build import build

@@ -38,6 +38,8 @@ class Options:
     jobs: int = 0  # 0: automatic (pdf/writer.py: one process per core for a long book)
     force: bool = False  # replace an existing output file build-report did not write
     live: bool = False  # preview --pdf: every chapter a part, so an edit lays out its own
+    roster: Path | None = None  # handout --roster: a copy per student (pdf/roster.py)
+    since: str | None = None  # --since REV: change bars and "What changed" (project/changes.py)
 
     @property
     def may_replace(self) -> bool:
@@ -97,6 +99,8 @@ def default_path(book: Book, kind: str, options: Options) -> Path:
         else ""
     )
     name = {"pdf": "", "handout": "-handout", "epub": ""}[kind]
+    if kind == "handout" and options.roster is not None:
+        edition += "-roster"
     suffix = ".epub" if kind == "epub" else ".pdf"
     return folder / f"{config.report.slug}{name}{edition}{variant}{imposed}{suffix}"
 

@@ -44,7 +44,12 @@ def prepare(book: Book, options: Options) -> Book:
     from build_report.project.editions import apply_edition, select_chapters
 
     book = dataclasses.replace(book, allow_network=options.allow_network)
-    return select_chapters(apply_edition(book, options.edition), options.chapters)
+    book = select_chapters(apply_edition(book, options.edition), options.chapters)
+    if options.since:
+        from build_report.project.changes import since
+
+        book = since(book, options.since)
+    return book
 
 
 def _cacheable(kind: str, options: Options) -> bool:
@@ -54,6 +59,8 @@ def _cacheable(kind: str, options: Options) -> bool:
         and options.emit_html is None
         and not options.check
         and not options.allow_network  # what a server sends is not ours to fingerprint
+        and options.roster is None  # a roster's bytes are not among the inputs cache.py sees
+        and options.since is None  # nor is the state of the git repository
     )
 
 

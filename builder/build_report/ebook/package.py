@@ -172,6 +172,8 @@ def build_ebook(book: Book) -> Ebook:
         styles = _stylesheets(book, resources)
         context = _context(book, chapters, styles[0].href)
         context["lists"] = target_lists(book, files)  # of figures, of tables
+        context["since"], context["changes"] = book.since, book.changes  # --since
+        context["change_files"] = {ch.number: files[ch.slug] for ch in book.chapters}
         documents = _documents(chapters, files, context)
         sources = {files[ch.slug]: ch.source for ch in book.chapters}
         _drop_dangling_links(documents, sources, diagnostics)

@@ -133,6 +133,8 @@ def print_document(
         extra_css=Markup(extra_css),
         stand_ins=stand_ins or [],
         lists=target_lists(book),
+        changes=book.changes if part != "chapters" else (),
+        since=book.since,
     )
 
 
@@ -168,8 +170,11 @@ def _print_chapters(book: Book) -> list[ChapterHtml]:
     return marked(chapters_html(book, PRINT))
 
 
-def handout_document(book: Book, selection: str = "", booklet: bool = False) -> str:
-    """The classroom handout: the same chapters, compact, with questions and answer space."""
+def handout_document(
+    book: Book, selection: str = "", booklet: bool = False, version_label: str = ""
+) -> str:
+    """The classroom handout: the same chapters, compact, with questions and answer space.
+    `version_label` ("Version A") marks a roster's question order (pdf/roster.py)."""
     config = book.config
     return fill(
         "handout.html.jinja",
@@ -188,4 +193,7 @@ def handout_document(book: Book, selection: str = "", booklet: bool = False) -> 
         timeline=[entry for ch in book.chapters for entry in ch.timeline],
         key_terms=[term for ch in book.chapters for term in ch.key_terms],
         answer_lines=config.handout.answer_lines,
+        version_label=version_label,
+        changes=book.changes,
+        since=book.since,
     )

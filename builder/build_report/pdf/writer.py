@@ -79,6 +79,14 @@ class HandoutWriter(PdfWriter):
         settings = pdf_options(options)
         check_stylesheet(book.config.handout.css, book.root, key="css under [handout]")
         files.check_target(path, book.root, force=options.may_replace)
+        if options.roster is not None:
+            from build_report.pdf.roster import prepare_roster
+            from build_report.project.roster import read_roster
+
+            roster = read_roster(options.roster, book.root)
+            return PrintJob(
+                path, prepare_roster(book, roster, settings, options.chapters), 1, settings
+            )
         return PrintJob(path, handout_layout(book, settings, options.chapters), 1, settings)
 
 
@@ -91,7 +99,7 @@ def parallel_jobs(book: Book, options: PdfOptions, emit_html: Path | None = None
     plain = plain_pdf(options, emit_html)
     units = sum(len(split_points(ch)) + 1 for ch in book.chapters)
     flowing = book.config.build.chapter_break == "none"  # parts start on pages of their own
-    if not plain or units < 2 or not supported() or prints_pages(book) or flowing:
+    if not plain or units < 2 or not supported() or prints_pages(book) or flowing or book.since:
         return 1  # a page a reference prints is known only when one process lays out all
     return min(_jobs(book, options.jobs), units)
 
@@ -146,6 +154,10 @@ def print_layout(book: Book, options: PdfOptions, emit_html: Path | None = None)
 
 def lay_out_job(job: PrintJob) -> tuple[bytes, Written]:
     """The engine's part, in one process or several: the PDF's bytes, and what it will be."""
+    from build_report.pdf.roster import RosterJob, lay_out_roster
+
+    if isinstance(job.work, RosterJob):
+        return lay_out_roster(job.work, job.path, job.options)
     if job.jobs > 1:
         from build_report.pdf.parallel import run
 

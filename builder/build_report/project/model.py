@@ -81,6 +81,9 @@ class Book:
     # A selection's whole book (--chapters): figures, tables and notes keep the numbers they
     # have in the book, and a reference to a chapter left out still reads "Figure 1".
     whole: tuple[Chapter, ...] = field(default=(), compare=False, repr=False)
+    # --since REV: the passages changed since that revision (project/changes.py)
+    changes: tuple[Any, ...] = ()
+    since: str = ""
 
     @property
     def all_chapters(self) -> tuple[Chapter, ...]:
