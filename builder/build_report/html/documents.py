@@ -15,7 +15,7 @@ from build_report.html.templates import fill
 from build_report.markup.parser import headings
 from build_report.markup.renderer import PRINT, chapter_html
 from build_report.markup.resolver import Resolver
-from build_report.project.config import HALF_SIZES, PAPER_SIZES
+from build_report.project.config import HALF_SIZES, PAPER_SIZES, QUARTER_SIZES
 from build_report.project.model import Book, Chapter
 
 
@@ -168,9 +168,17 @@ def _print_chapters(book: Book) -> list[ChapterHtml]:
     return marked(chapters_html(book, PRINT))
 
 
-def handout_document(book: Book, selection: str = "", booklet: bool = False) -> str:
-    """The classroom handout: the same chapters, compact, with questions and answer space."""
+def handout_document(book: Book, selection: str = "", per_sheet: int = 1) -> str:
+    """The classroom handout: the same chapters, compact, with questions and answer space.
+
+    `per_sheet`: pages on a side of the sheet. A handout printed 2-up (or as a booklet) is
+    laid out at half the paper and a 4-up one at a quarter, each placed at full size, so its
+    type stays readable and its answer lines stay far enough apart to write on (handout.css
+    sets each size's type)."""
     config = book.config
+    paper = config.build.paper
+    fold = {1: "full", 2: "half", 4: "quarter"}[per_sheet]
+    size = {"full": PAPER_SIZES, "half": HALF_SIZES, "quarter": QUARTER_SIZES}[fold][paper]
     return fill(
         "handout.html.jinja",
         report=config.report,
@@ -182,10 +190,25 @@ def handout_document(book: Book, selection: str = "", booklet: bool = False) -> 
         version=__version__,
         created=book.created.isoformat(),
         stylesheet=config.handout.css,
-        paper=page_size(book, booklet),
+        paper=size,
+        fold=fold,
         chapters=chapters_html(book, PRINT, back_matter=False),
         selection=selection,
         timeline=[entry for ch in book.chapters for entry in ch.timeline],
         key_terms=[term for ch in book.chapters for term in ch.key_terms],
         answer_lines=config.handout.answer_lines,
+        notes_lines={ch.number: notes_lines(ch, fold) for ch in book.chapters},
     )
+
+
+# Characters of teaching notes a ruled line holds, on each size of handout page (italic sans
+# at the handout's answer size: about 0.5 em a character, counted low so that notes fit).
+NOTE_CHARS_PER_LINE = {"full": 80, "half": 56, "quarter": 38}
+
+
+def notes_lines(chapter: Chapter, fold: str) -> int:
+    """Ruled lines of a chapter's notes space: room for its teaching notes, the same in every
+    edition (a student edition keeps only the notes' length), so that the student's and the
+    teacher's handouts break their pages at the same places."""
+    length = chapter.teacher_notes_length or len(chapter.teacher_notes)
+    return -(-length // NOTE_CHARS_PER_LINE[fold]) if length else 0

@@ -29,6 +29,7 @@ def _student(chapter: Chapter) -> Chapter:
     return dataclasses.replace(
         chapter,
         teacher_notes="",
+        teacher_notes_length=len(chapter.teacher_notes),
         questions=tuple(Question(q.text) for q in chapter.questions),
         tokens=tuple(without_teacher_blocks(list(chapter.tokens), chapter.env)),
     )
