@@ -176,3 +176,22 @@ def test_cli_reports_pages_and_sheets(tmp_path: Path, flag: str, per_sheet: int,
     sheets = sides // 2 if name == "booklet" else sides
     assert sheets == -(-laid_out // per_sheet)
     assert f"({laid_out} pages on {sheets} sheets, {name})" in output
+
+
+def test_an_answer_longer_than_its_lines_is_a_warning(project) -> None:
+    """The answer is written on the student's ruled lines: one that cannot fit them would run
+    over what follows, so the build says so (an error under --strict)."""
+    long = "A careful answer, " * 12  # about 220 characters: more than one line holds
+    project.write(
+        "chapters/01-first.md",
+        f"---\ntitle: First\nquestions:\n  - question: Why?\n    answer: {long.strip()}\n"
+        "  - question: How?\n    answer: Briefly.\n---\n\nText.\n",
+    )
+    toml = project.root / "report.toml"
+    toml.write_text(toml.read_text() + "\n[handout]\nanswer_lines = 1\n")
+    result = project.build("handout", "--edition", "teacher")
+    assert result.exit_code == 0, result.output
+    assert "question 1 may not fit on the 1 ruled line under it" in result.output
+    assert "question 2" not in result.output
+    strict = project.build("handout", "--edition", "teacher", "--strict", "--force")
+    assert strict.exit_code == 1 and "question 1 may not fit" in strict.output

@@ -48,7 +48,8 @@ def long_answers(book: Book, chars_per_line: int) -> Iterator[Diagnostic]:
                 yield Diagnostic(
                     chapter.source,
                     None,
-                    message=f"the answer to question {number} may not fit its {lines} answer "
-                    "lines in the handout; shorten it, or raise answer_lines under [handout]",
+                    message=f"the answer to question {number} may not fit on the {lines} "
+                    f"ruled line{'s' if lines != 1 else ''} under it in the handout; shorten "
+                    "it, or raise answer_lines under [handout]",
                     kind="handout answer longer than its lines",
                 )
