@@ -16,7 +16,7 @@ from build_report.markup.parser import headings
 from build_report.markup.renderer import PRINT, chapter_html
 from build_report.markup.resolver import Resolver
 from build_report.project.config import HALF_SIZES, PAPER_SIZES, QUARTER_SIZES
-from build_report.project.model import Book, Chapter
+from build_report.project.model import Book, Chapter, Question
 
 
 @dataclass(frozen=True)
@@ -197,13 +197,26 @@ def handout_document(book: Book, selection: str = "", per_sheet: int = 1) -> str
         timeline=[entry for ch in book.chapters for entry in ch.timeline],
         key_terms=[term for ch in book.chapters for term in ch.key_terms],
         answer_lines=config.handout.answer_lines,
+        rules_for=lambda question: answer_rules(question, config.handout.answer_lines, fold),
         notes_lines={ch.number: notes_lines(ch, fold) for ch in book.chapters},
     )
 
 
-# Characters of teaching notes a ruled line holds, on each size of handout page (italic sans
-# at the handout's answer size: about 0.5 em a character, counted low so that notes fit).
-NOTE_CHARS_PER_LINE = {"full": 80, "half": 56, "quarter": 38}
+# Characters of an answer or a teaching note that a ruled line holds, on each size of handout
+# page: counted low (measured: about 90, 70 and 53 on the default handout's lines), so that
+# what the teacher's edition writes on the lines fits them.
+CHARS_PER_LINE = {"full": 78, "half": 60, "quarter": 45}
+LABEL_CHARS = 20  # the "Suggested answer" label before an answer, in characters of text
+
+
+def answer_rules(question: Question, lines: int, fold: str) -> int:
+    """Ruled lines under a question: `answer_lines`, or more if the suggested answer needs
+    them, the same in every edition (a student edition keeps only the answer's length); none
+    if `answer_lines` is 0."""
+    length = question.answer_length or len(question.answer)
+    if not lines or not length:
+        return lines
+    return max(lines, -(-(length + LABEL_CHARS) // CHARS_PER_LINE[fold]))
 
 
 def notes_lines(chapter: Chapter, fold: str) -> int:
@@ -211,4 +224,4 @@ def notes_lines(chapter: Chapter, fold: str) -> int:
     edition (a student edition keeps only the notes' length), so that the student's and the
     teacher's handouts break their pages at the same places."""
     length = chapter.teacher_notes_length or len(chapter.teacher_notes)
-    return -(-length // NOTE_CHARS_PER_LINE[fold]) if length else 0
+    return -(-length // CHARS_PER_LINE[fold]) if length else 0

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-
-from build_report.errors import Diagnostic
 from build_report.pdf.adapter import Layout, PdfOptions
 from build_report.project.model import Book
 
@@ -28,28 +24,7 @@ def per_sheet(options: PdfOptions) -> int:
 
 
 def handout_layout(book: Book, options: PdfOptions, selection: str | None = None) -> Layout:
-    from build_report.html.documents import NOTE_CHARS_PER_LINE, handout_document
+    from build_report.html.documents import handout_document
 
-    sides = per_sheet(options)
-    html = handout_document(book, selection_label(book, selection), per_sheet=sides)
-    layout = Layout.of(book, html, book.config.handout.css)
-    fold = {1: "full", 2: "half", 4: "quarter"}[sides]
-    crowded = tuple(long_answers(book, NOTE_CHARS_PER_LINE[fold]))
-    return dataclasses.replace(layout, warnings=layout.warnings + crowded)
-
-
-def long_answers(book: Book, chars_per_line: int) -> Iterator[Diagnostic]:
-    """A teacher's answer is written on the student's ruled lines, so that both editions break
-    their pages alike: one longer than the lines hold would run over what follows."""
-    lines = book.config.handout.answer_lines
-    for chapter in book.chapters:
-        for number, question in enumerate(chapter.questions, 1):
-            if question.answer and len(question.answer) > lines * chars_per_line:
-                yield Diagnostic(
-                    chapter.source,
-                    None,
-                    message=f"the answer to question {number} may not fit on the {lines} "
-                    f"ruled line{'s' if lines != 1 else ''} under it in the handout; shorten "
-                    "it, or raise answer_lines under [handout]",
-                    kind="handout answer longer than its lines",
-                )
+    html = handout_document(book, selection_label(book, selection), per_sheet=per_sheet(options))
+    return Layout.of(book, html, book.config.handout.css)

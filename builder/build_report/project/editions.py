@@ -30,7 +30,7 @@ def _student(chapter: Chapter) -> Chapter:
         chapter,
         teacher_notes="",
         teacher_notes_length=len(chapter.teacher_notes),
-        questions=tuple(Question(q.text) for q in chapter.questions),
+        questions=tuple(Question(q.text, answer_length=len(q.answer)) for q in chapter.questions),
         tokens=tuple(without_teacher_blocks(list(chapter.tokens), chapter.env)),
     )
 

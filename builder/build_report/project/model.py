@@ -29,6 +29,9 @@ class Question:
 
     text: str
     answer: str = ""
+    # a student edition keeps only the answer's length: the handout rules room enough for it
+    # in every edition (the teacher's writes the answer there), so their pages break alike
+    answer_length: int = 0
 
 
 @dataclass(frozen=True)
