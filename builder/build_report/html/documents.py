@@ -222,6 +222,7 @@ def answer_rules(question: Question, lines: int, fold: str) -> int:
 def notes_lines(chapter: Chapter, fold: str) -> int:
     """Ruled lines of a chapter's notes space: room for its teaching notes, the same in every
     edition (a student edition keeps only the notes' length), so that the student's and the
-    teacher's handouts break their pages at the same places."""
+    teacher's handouts break their pages at the same places. One line to spare: the notes
+    never end on the box's last rule."""
     length = chapter.teacher_notes_length or len(chapter.teacher_notes)
-    return -(-length // CHARS_PER_LINE[fold]) if length else 0
+    return -(-length // CHARS_PER_LINE[fold]) + 1 if length else 0
