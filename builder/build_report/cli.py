@@ -175,9 +175,18 @@ def _up_to_date(written) -> str:
     return ", up to date" if written.cached else ""
 
 
-def _pages_line(written) -> None:
+def _pages_line(written, options) -> None:
+    """`build/x.pdf (8 pages)`; imposed, the pages laid out and the sheets they print on:
+    `build/x-booklet.pdf (8 pages on 2 sheets, booklet)`."""
     report(written.diagnostics)
-    done(f"{written.path} ({written.pages} pages{_up_to_date(written)})")
+    pages = f"{written.pages} pages"
+    if (options.booklet or options.n_up > 1) and written.pages is not None:
+        from build_report.pdf.impose import imposition, sheets
+
+        count = sheets(written.pages, options.booklet, options.n_up)
+        pages += f" on {count} sheet{'s' if count != 1 else ''}, "
+        pages += imposition(options.booklet, options.n_up)
+    done(f"{written.path} ({pages}{_up_to_date(written)})")
 
 
 @main.command()
@@ -199,7 +208,8 @@ def pdf(**params):
     """Build the print PDF: cover, contents, chapters, running heads, footnotes, bookmarks."""
     from build_report.commands.build import build
 
-    _pages_line(build("pdf", _options(**params)))
+    options = _options(**params)
+    _pages_line(build("pdf", options), options)
 
 
 @main.command()
@@ -216,7 +226,8 @@ def handout(**params):
 
     if params["roster"] is not None and params["pdf_variant"]:
         raise click.UsageError("--roster and --pdf-variant cannot be combined")
-    _pages_line(build("handout", _options(**params)))
+    options = _options(**params)
+    _pages_line(build("handout", options), options)
 
 
 @main.command()

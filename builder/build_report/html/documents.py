@@ -15,8 +15,8 @@ from build_report.html.templates import fill
 from build_report.markup.parser import headings
 from build_report.markup.renderer import PRINT, chapter_html
 from build_report.markup.resolver import Resolver
-from build_report.project.config import HALF_SIZES, PAPER_SIZES
-from build_report.project.model import Book, Chapter
+from build_report.project.config import HALF_SIZES, PAPER_SIZES, QUARTER_SIZES
+from build_report.project.model import Book, Chapter, Question
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,10 @@ def has_editorial(book: Book) -> bool:
     return any(ch.key_points or ch.timeline for ch in book.chapters)
 
 
-def page_size(book: Book, booklet: bool = False) -> str:
-    paper = book.config.build.paper
-    return HALF_SIZES[paper] if booklet else PAPER_SIZES[paper]
+def page_size(book: Book, per_sheet: int = 1) -> str:
+    """The page as laid out: the paper, or its half (a booklet, 2-up) or quarter (4-up)."""
+    sizes = {1: PAPER_SIZES, 2: HALF_SIZES, 4: QUARTER_SIZES}[per_sheet]
+    return sizes[book.config.build.paper]
 
 
 def print_document(
@@ -123,7 +124,7 @@ def print_document(
         created=book.created.isoformat(),
         date_label=book.date_label,
         stylesheets=config.print_stylesheets,
-        paper=page_size(book, booklet),
+        paper=page_size(book, 2 if booklet else 1),
         text_align=config.build.text_align,
         chapters=chapters if chapters is not None else _print_chapters(book),
         has_editorial=has_editorial(book),
@@ -171,11 +172,17 @@ def _print_chapters(book: Book) -> list[ChapterHtml]:
 
 
 def handout_document(
-    book: Book, selection: str = "", booklet: bool = False, version_label: str = ""
+    book: Book, selection: str = "", per_sheet: int = 1, version_label: str = ""
 ) -> str:
     """The classroom handout: the same chapters, compact, with questions and answer space.
-    `version_label` ("Version A") marks a roster's question order (pdf/roster.py)."""
+
+    `per_sheet`: pages on a side of the sheet. A handout printed 2-up (or as a booklet) is
+    laid out at half the paper and a 4-up one at a quarter, each placed at full size, so its
+    type stays readable and its answer lines stay far enough apart to write on (handout.css
+    sets each size's type). `version_label` ("Version A") marks a roster's question order
+    (pdf/roster.py)."""
     config = book.config
+    fold = {1: "full", 2: "half", 4: "quarter"}[per_sheet]
     return fill(
         "handout.html.jinja",
         report=config.report,
@@ -187,7 +194,8 @@ def handout_document(
         version=__version__,
         created=book.created.isoformat(),
         stylesheet=config.handout.css,
-        paper=page_size(book, booklet),
+        paper=page_size(book, per_sheet),
+        fold=fold,
         chapters=chapters_html(book, PRINT, back_matter=False),
         selection=selection,
         timeline=[entry for ch in book.chapters for entry in ch.timeline],
@@ -196,4 +204,32 @@ def handout_document(
         version_label=version_label,
         changes=book.changes,
         since=book.since,
+        rules_for=lambda question: answer_rules(question, config.handout.answer_lines, fold),
+        notes_lines={ch.number: notes_lines(ch, fold) for ch in book.chapters},
     )
+
+
+# Characters of an answer or a teaching note that a ruled line holds, on each size of handout
+# page: counted low (measured: about 90, 70 and 53 on the default handout's lines), so that
+# what the teacher's edition writes on the lines fits them.
+CHARS_PER_LINE = {"full": 78, "half": 60, "quarter": 45}
+LABEL_CHARS = 20  # the "Suggested answer" label before an answer, in characters of text
+
+
+def answer_rules(question: Question, lines: int, fold: str) -> int:
+    """Ruled lines under a question: `answer_lines`, or more if the suggested answer needs
+    them, the same in every edition (a student edition keeps only the answer's length); none
+    if `answer_lines` is 0."""
+    length = question.answer_length or len(question.answer)
+    if not lines or not length:
+        return lines
+    return max(lines, -(-(length + LABEL_CHARS) // CHARS_PER_LINE[fold]))
+
+
+def notes_lines(chapter: Chapter, fold: str) -> int:
+    """Ruled lines of a chapter's notes space: room for its teaching notes, the same in every
+    edition (a student edition keeps only the notes' length), so that the student's and the
+    teacher's handouts break their pages at the same places. One line to spare: the notes
+    never end on the box's last rule."""
+    length = chapter.teacher_notes_length or len(chapter.teacher_notes)
+    return -(-length // CHARS_PER_LINE[fold]) + 1 if length else 0

@@ -403,7 +403,7 @@ def lay_out(layout: Layout, options: PdfOptions) -> Rendered:
         from build_report.pdf.impose import booklet, n_up
 
         paper = PAPER_POINTS[layout.config.build.paper]
-        data = booklet(data, paper) if options.booklet else n_up(data, options.n_up)
+        data = booklet(data, paper) if options.booklet else n_up(data, options.n_up, paper)
     return Rendered(data, pages, diagnostics, tuple(dict.fromkeys(resources.served)))
 
 

@@ -17,8 +17,14 @@ def selection_label(book: Book, spec: str | None) -> str:
     return "Chapters " + ", ".join(map(str, numbers))
 
 
+def per_sheet(options: PdfOptions) -> int:
+    """Handout pages on a side of the printed sheet: a booklet's and a 2-up's are laid out at
+    half the paper, a 4-up's at a quarter (each then placed at full size: impose.py)."""
+    return 2 if options.booklet else options.n_up
+
+
 def handout_layout(book: Book, options: PdfOptions, selection: str | None = None) -> Layout:
     from build_report.html.documents import handout_document
 
-    html = handout_document(book, selection_label(book, selection), booklet=options.booklet)
+    html = handout_document(book, selection_label(book, selection), per_sheet=per_sheet(options))
     return Layout.of(book, html, book.config.handout.css)

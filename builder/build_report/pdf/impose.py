@@ -32,13 +32,6 @@ def _place(sheet: PageObject, page: PageObject, x: float, y: float, w: float, h:
     sheet.merge_transformed_page(page, Transformation().scale(scale, scale).translate(dx, dy))
 
 
-def _sheet_size(reader: PdfReader, landscape: bool) -> tuple[float, float]:
-    """Sheets are the document's own paper size: an A4 book becomes A4 sheets."""
-    box = reader.pages[0].mediabox
-    w, h = sorted((float(box.width), float(box.height)))
-    return (h, w) if landscape else (w, h)
-
-
 def booklet(data: bytes, paper: tuple[float, float]) -> bytes:
     """Two pages side by side on a landscape sheet of `paper` (portrait width, height): pages
     laid out at A5 sit at full size on A4, half-letter on letter."""
@@ -53,13 +46,15 @@ def booklet(data: bytes, paper: tuple[float, float]) -> bytes:
     return _bytes(writer, reader)
 
 
-def n_up(data: bytes, n: int) -> bytes:
-    """2-up: two pages side by side on a landscape sheet; 4-up: a 2x2 grid on a portrait sheet."""
+def n_up(data: bytes, n: int, paper: tuple[float, float]) -> bytes:
+    """2-up: two pages side by side on a landscape sheet of `paper` (portrait width, height);
+    4-up: a 2x2 grid on a portrait sheet. Each page is scaled to fit its cell: pages laid out
+    at half or a quarter of the sheet (the handout's) sit at full size, others are reduced."""
     if n not in (2, 4):
         raise ValueError("n-up must be 2 or 4")
     reader = PdfReader(io.BytesIO(data))
     writer = PdfWriter()
-    width, height = _sheet_size(reader, landscape=n == 2)
+    width, height = (paper[1], paper[0]) if n == 2 else paper
     cols, rows = (2, 1) if n == 2 else (2, 2)
     cw, ch = width / cols, height / rows
     pages = list(reader.pages)
@@ -69,6 +64,18 @@ def n_up(data: bytes, n: int) -> bytes:
             col, row = i % cols, i // cols
             _place(sheet, page, col * cw, height - (row + 1) * ch, cw, ch)
     return _bytes(writer, reader)
+
+
+def sheets(pages: int, booklet: bool, n_up: int) -> int:
+    """Sheets of paper an imposed document prints on: a booklet's sheets carry four pages
+    (two a side, printed double-sided); n-up sheets carry n, on one side."""
+    per_sheet = 4 if booklet else n_up
+    return -(-pages // per_sheet)
+
+
+def imposition(booklet: bool, n_up: int) -> str:
+    """How the pages are put on sheets, for the build's report line ("" for one a sheet)."""
+    return "booklet" if booklet else (f"{n_up}-up" if n_up > 1 else "")
 
 
 def _bytes(writer: PdfWriter, reader: PdfReader) -> bytes:

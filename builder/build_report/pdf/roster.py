@@ -58,7 +58,7 @@ def prepare_roster(book: Book, roster: Roster, options: PdfOptions, selection: s
     """The documents to lay out (run where the Book is: build.py's preparing process)."""
     from build_report.html.documents import handout_document, page_size
     from build_report.html.templates import fill
-    from build_report.pdf.handout import selection_label
+    from build_report.pdf.handout import per_sheet, selection_label
     from build_report.project.versions import assign, seed, student_copy, versioned
 
     key = seed(roster.data, book)
@@ -71,7 +71,7 @@ def prepare_roster(book: Book, roster: Roster, options: PdfOptions, selection: s
     for version in dict.fromkeys(chosen):
         copy = student_copy(versions[version])
         shown = words("version", version=version)
-        html = handout_document(copy, label, booklet=options.booklet, version_label=shown)
+        html = handout_document(copy, label, per_sheet(options), version_label=shown)
         layouts[version] = Layout.of(copy, html, css)
     copies = []
     for student, version in zip(roster.students, chosen, strict=True):
@@ -88,7 +88,7 @@ def prepare_roster(book: Book, roster: Roster, options: PdfOptions, selection: s
             version=__version__,
             created=book.created.isoformat(),
             stylesheet=css,
-            paper=page_size(book, options.booklet),
+            paper=page_size(book, per_sheet(options)),
             edition_label=words.edition(book.edition.name, book.edition.label),
             versions=[(v, versions[v]) for v in layouts],
         )
@@ -97,7 +97,7 @@ def prepare_roster(book: Book, roster: Roster, options: PdfOptions, selection: s
         "language": book.language,
         "dir": book.dir,
         "stylesheet": css,
-        "paper": page_size(book, options.booklet),
+        "paper": page_size(book, per_sheet(options)),
     }
     return RosterJob(layouts, tuple(copies), answer_key, stamps, words("answer_key"))
 
@@ -269,9 +269,11 @@ def impose(data: bytes, job: RosterJob, done: dict[str, LaidOut], options: PdfOp
     --booklet: each copy its own booklet, and the answer keys one more, all from one reader,
     so the copies still share their fonts."""
     from build_report.pdf.impose import n_up
+    from build_report.project.config import PAPER_POINTS
 
+    paper = PAPER_POINTS[next(iter(job.versions.values())).config.build.paper]
     if not options.booklet:
-        return n_up(data, options.n_up)
+        return n_up(data, options.n_up, paper)
     from pypdf import PdfReader, PdfWriter
 
     from build_report.pdf.impose import _place, booklet_order

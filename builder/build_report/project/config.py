@@ -20,6 +20,7 @@ CONFIG_NAME = "report.toml"
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 # A booklet folds a sheet in two: its pages are laid out at half the sheet, so type keeps its size.
 HALF_SIZES = {"a4": "A5", "letter": "5.5in 8.5in"}
+QUARTER_SIZES = {"a4": "A6", "letter": "4.25in 5.5in"}  # a handout printed 4-up
 PAPER_POINTS = {"a4": (595.276, 841.89), "letter": (612.0, 792.0)}  # portrait width, height
 TEXT_ALIGN = ("justify", "left", "")
 CHAPTER_BREAKS = ("page", "none")

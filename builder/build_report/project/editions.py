@@ -29,7 +29,8 @@ def _student(chapter: Chapter) -> Chapter:
     return dataclasses.replace(
         chapter,
         teacher_notes="",
-        questions=tuple(Question(q.text) for q in chapter.questions),
+        teacher_notes_length=len(chapter.teacher_notes),
+        questions=tuple(Question(q.text, answer_length=len(q.answer)) for q in chapter.questions),
         tokens=tuple(without_teacher_blocks(list(chapter.tokens), chapter.env)),
     )
 

@@ -29,6 +29,9 @@ class Question:
 
     text: str
     answer: str = ""
+    # a student edition keeps only the answer's length: the handout rules room enough for it
+    # in every edition (the teacher's writes the answer there), so their pages break alike
+    answer_length: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ class Chapter:
     key_terms: tuple[KeyTerm, ...] = ()
     questions: tuple[Question, ...] = ()
     teacher_notes: str = ""
+    # a student edition's chapter keeps only its notes' length: the handout rules as much
+    # space for notes in every edition, so that every edition breaks its pages alike
+    teacher_notes_length: int = 0
     body_line: int = 1
     tokens: tuple[Any, ...] = field(default=(), compare=False, repr=False)
     env: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
