@@ -4,6 +4,7 @@ templates; the EPUB's documents are made from the same chapters in ebook/."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,11 +13,12 @@ from markupsafe import Markup
 from build_report import __version__
 from build_report.errors import BuildError
 from build_report.html.templates import fill
+from build_report.markup.aidsources import AidLinks
 from build_report.markup.parser import headings
 from build_report.markup.renderer import PRINT, chapter_html
 from build_report.markup.resolver import Resolver
 from build_report.project.config import HALF_SIZES, PAPER_SIZES
-from build_report.project.model import Book, Chapter
+from build_report.project.model import Book, Chapter, TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,18 @@ def chapters_html(
     return out
 
 
+YEAR = re.compile(r"\b(\d{4})\b")
+
+
+def in_date_order(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """The handout's one timeline, gathered from every chapter (each timeline now stands in
+    the chapter that tells its events): by the year each date names, else where it was."""
+    years = [YEAR.search(e.date) for e in entries]
+    if not all(years):
+        return entries
+    return sorted(entries, key=lambda e: int(YEAR.search(e.date).group(1)))
+
+
 def has_editorial(book: Book) -> bool:
     return any(ch.key_points or ch.timeline for ch in book.chapters)
 
@@ -133,6 +147,7 @@ def print_document(
         extra_css=Markup(extra_css),
         stand_ins=stand_ins or [],
         lists=target_lists(book),
+        aid_link=AidLinks(book),
     )
 
 
@@ -185,7 +200,8 @@ def handout_document(book: Book, selection: str = "", booklet: bool = False) -> 
         paper=page_size(book, booklet),
         chapters=chapters_html(book, PRINT, back_matter=False),
         selection=selection,
-        timeline=[entry for ch in book.chapters for entry in ch.timeline],
+        timeline=in_date_order([entry for ch in book.chapters for entry in ch.timeline]),
         key_terms=[term for ch in book.chapters for term in ch.key_terms],
         answer_lines=config.handout.answer_lines,
+        aid_link=AidLinks(book),
     )

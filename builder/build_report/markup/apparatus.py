@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from markdown_it.token import Token
 
 from build_report.errors import Diagnostic
-from build_report.markup import backmatter, crossrefs
+from build_report.markup import aidsources, backmatter, crossrefs
 from build_report.project.model import Book, Chapter
 
 # The headings of the sections the apparatus adds (sources, glossary, index), for the EPUB nav
@@ -35,6 +35,7 @@ class Apparatus:
     def __init__(self, book: Book) -> None:
         self.book = book
         self.back_matter = True  # the handout has its own key terms, and no glossary
+        self.files: dict[str, str] | None = None  # the chapters' EPUB documents (resolver)
         # chapter -> the sections it gained: (id, title, whether it is back matter)
         self.added: dict[str, list[tuple[str, str, bool]]] = {}
 
@@ -54,6 +55,7 @@ class Apparatus:
     ) -> tuple[list[Token], dict[str, Any]]:
         """A chapter's tokens for one output, with numbers, references and citations written
         out (`paged`: print, where references carry pages and notes float to the foot)."""
+        tokens = aidsources.with_anchors(tokens, chapter)  # first: as `check` reads the text
         tokens = crossrefs.apply(tokens, chapter, self.targets, paged=paged)
         tokens = backmatter.with_marks(tokens, chapter)
         if self.sources is not None:
@@ -72,7 +74,7 @@ class Apparatus:
         settings = self.book.config.back_matter
         parts = []
         if settings.glossary and self.back_matter:
-            parts.append(backmatter.glossary_html(self.book))
+            parts.append(backmatter.glossary_html(self.book, self.files))
         if settings.index:
             parts.append(backmatter.index_html(self.book, paged))
         return "".join(parts)
@@ -81,7 +83,7 @@ class Apparatus:
         """Unknown references and keys, malformed sources: what `check` and the builds
         report. `unused`: also the entries nobody cites, which only `check` reports (it reads
         every edition's text: a student build does not see an entry cited for teachers)."""
-        found = crossrefs.findings(self.book, self.targets)
+        found = crossrefs.findings(self.book, self.targets) + aidsources.findings(self.book)
         if self.sources is not None:
             found += self.sources.findings(unused)
         return found
@@ -90,7 +92,11 @@ class Apparatus:
 def extra_ids(chapter: Chapter) -> list[str]:
     """Ids the apparatus adds to a chapter (captioned tables, index marks), so links to
     them resolve, in `check` as in the builds."""
-    return [*crossrefs.extra_ids(chapter), *(m.ident for m in backmatter.marks(chapter))]
+    return [
+        *crossrefs.extra_ids(chapter),
+        *(m.ident for m in backmatter.marks(chapter)),
+        *aidsources.ids(chapter),
+    ]
 
 
 def _before_notes(tokens: list[Token], html: str) -> list[Token]:

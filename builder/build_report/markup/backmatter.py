@@ -16,7 +16,7 @@ from markdown_it.token import Token
 
 from build_report.markup.slugs import slugify
 from build_report.project.languages import spoken
-from build_report.project.model import Book, Chapter
+from build_report.project.model import Book, Chapter, KeyTerm
 
 # Each generated word's key in the language catalogues (project/labels/*.toml).
 WORDS = {
@@ -97,20 +97,23 @@ def _key(term: str) -> tuple[str, str]:
     return (term.casefold(), term)
 
 
-def glossary_html(book: Book) -> str:
-    """Every chapter's key terms, once each, in alphabetical order."""
-    terms: dict[str, tuple[str, str]] = {}
+def glossary_html(book: Book, files: dict[str, str] | None = None) -> str:
+    """Every chapter's key terms, once each, in alphabetical order; a term with a `source:`
+    links to its passage (`files`: the chapters' EPUB documents, None in print)."""
+    terms: dict[str, KeyTerm] = {}
     for chapter in book.chapters:
         for item in chapter.key_terms:
-            terms.setdefault(item.term.casefold(), (item.term, item.definition))
+            terms.setdefault(item.term.casefold(), item)
     if not terms:
         return ""
+    from build_report.markup.aidsources import AidLinks, link_html
     from build_report.markup.renderer import inline_html
 
+    links = AidLinks(book, files)
     rows = "".join(
-        f'<dt id="glossary-{slugify(term, "term")}">{escapeHtml(term)}</dt>'
-        f"<dd>{inline_html(definition)}</dd>\n"
-        for term, definition in sorted(terms.values(), key=lambda t: _key(t[0]))
+        f'<dt id="glossary-{slugify(item.term, "term")}">{escapeHtml(item.term)}</dt>'
+        f"<dd>{inline_html(item.definition)}{link_html(links(item), spoken())}</dd>\n"
+        for item in sorted(terms.values(), key=lambda t: _key(t.term))
     )
     return (
         '<section class="glossary back-matter" role="doc-glossary">\n'

@@ -29,6 +29,7 @@ def _student(chapter: Chapter) -> Chapter:
     return dataclasses.replace(
         chapter,
         teacher_notes="",
+        # the answer and the passage that gives it away are the teacher's
         questions=tuple(Question(q.text) for q in chapter.questions),
         tokens=tuple(without_teacher_blocks(list(chapter.tokens), chapter.env)),
     )

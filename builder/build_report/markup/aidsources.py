@@ -1,0 +1,306 @@
+"""Learning aids checked against the text: each key point, timeline entry, key term and
+question may carry a `source:` quote from its chapter, which must be in the chapter's text.
+
+The quote is looked for in the text the reader sees, not in the Markdown: in each block
+(paragraph, heading, list item, table cell) of the chapter body, with its inline markup
+(emphasis, links, code, footnote calls) taken away. Both sides are normalised the same way
+before comparing: runs of white space are one space, curly quotes and apostrophes are
+straight ones, every dash longer than a hyphen (`—`, `–`, `--`, `---`) is one dash with no
+space around it, `…` is `...`; case and everything else must match. A quote never spans two
+blocks (a paragraph is the unit an aid stands on).
+
+Where the quote is found the chapter gets a `<span class="aid-source" id="src-...">` around
+the quoted words (widened to whole elements when the quote starts inside an emphasis, a
+link or another aid's passage and ends outside it, since elements cannot overlap), and the
+aid gets a small link to it. A quote that is not found is a
+stale aid: an error in `check` and in every build, because an aid that says "the text says
+so" is a claim about the text (findings()).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from markdown_it.token import Token
+
+from build_report.errors import Diagnostic
+from build_report.markup.parser import body_tokens
+from build_report.project.model import Book, Chapter
+
+CLASS = "aid-source"
+QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"'})
+DASHES = "—–―"
+SPACE = re.compile(r"\s")
+
+
+@dataclass(frozen=True)
+class Aid:
+    """One aid with a source quote: what it is (for messages), the quote, where it is set."""
+
+    kind: str  # "key point", "timeline entry", "key term", "question"
+    shown: str  # the aid's own words, for the message
+    source: str
+    line: int
+
+
+def aids(chapter: Chapter) -> list[Aid]:
+    """The chapter's aids that carry a source, in front matter order."""
+    found = [Aid("key point", str(p), p.source, p.line) for p in chapter.key_points]
+    found += [
+        Aid("timeline entry", f"{e.date}: {e.event}", e.source, e.line) for e in chapter.timeline
+    ]
+    found += [Aid("key term", t.term, t.source, t.line) for t in chapter.key_terms]
+    found += [Aid("question", q.text, q.source, q.line) for q in chapter.questions]
+    return [aid for aid in found if aid.source]
+
+
+def normalise(pieces: list[tuple[str, int]]) -> tuple[str, list[tuple[int, int, int]]]:
+    """The text of `pieces` (text, owner) as compared, and for each of its characters where it
+    came from: (owner, start, end) in that piece's text."""
+    out: list[str] = []
+    origin: list[tuple[int, int, int]] = []
+
+    def put(ch: str, owner: int, start: int, end: int) -> None:
+        out.append(ch)
+        origin.append((owner, start, end))
+
+    after_dash = False
+    for text, owner in pieces:
+        i = 0
+        while i < len(text):
+            ch = text[i]
+            if SPACE.match(ch):
+                if not after_dash and out and out[-1] != " ":
+                    put(" ", owner, i, i + 1)
+                i += 1
+                continue
+            if ch in DASHES or text.startswith("--", i):
+                end = i + 1
+                while ch == "-" and end < len(text) and text[end] == "-":
+                    end += 1
+                if out and out[-1] == " ":  # no space before a dash
+                    out.pop()
+                    origin.pop()
+                put("—", owner, i, end)
+                after_dash = True
+                i = end
+                continue
+            after_dash = False
+            if ch == "…":
+                for _ in range(3):
+                    put(".", owner, i, i + 1)
+            else:
+                put(unicodedata.normalize("NFC", ch).translate(QUOTES), owner, i, i + 1)
+            i += 1
+    return "".join(out), origin
+
+
+def quote_key(source: str) -> str:
+    """A quote as compared: normalised, without space at its ends."""
+    return normalise([(source, 0)])[0].strip()
+
+
+def anchor_id(chapter: Chapter, source: str) -> str:
+    """The id of a quote's anchor: the same quote has the same id in every output (and two
+    aids that quote the same words share it)."""
+    digest = hashlib.sha1(quote_key(source).encode("utf-8")).hexdigest()[:8]
+    return f"src-{chapter.slug}-{digest}"
+
+
+TEXT_TYPES = ("text", "code_inline")
+SPACE_TYPES = ("softbreak", "hardbreak")
+
+
+def _pieces(children: list[Token]) -> list[tuple[str, int]]:
+    """What each child of an inline token contributes to the text the reader sees."""
+    pieces = []
+    for k, child in enumerate(children):
+        if child.type in TEXT_TYPES:
+            pieces.append((child.content, k))
+        elif child.type in SPACE_TYPES:
+            pieces.append((" ", k))
+    return pieces
+
+
+def _find(children: list[Token], key: str) -> tuple[int, int, int, int] | None:
+    """Where `key` is in the children's text: (first child, offset, last child, end offset)."""
+    text, origin = normalise(_pieces(children))
+    at = text.find(key)
+    if at < 0 or not key:
+        return None
+    first, start, _ = origin[at]
+    last, _, end = origin[at + len(key) - 1]
+    return first, start, last, end
+
+
+def located(chapter: Chapter) -> dict[str, str]:
+    """Quote key -> anchor id, for every source quote of the chapter found in its text."""
+    keys = {quote_key(aid.source) for aid in aids(chapter)}
+    found: dict[str, str] = {}
+    for token in body_tokens(list(chapter.tokens)):
+        if token.type != "inline" or not token.children:
+            continue
+        for key in keys - set(found):
+            if _find(token.children, key):
+                found[key] = anchor_id(chapter, key)
+    return found
+
+
+def with_anchors(tokens: list[Token], chapter: Chapter) -> list[Token]:
+    """The chapter's tokens with a span (class aid-source, an id) around each quoted passage
+    (copies: tokens are shared between outputs)."""
+    keys = list(dict.fromkeys(quote_key(aid.source) for aid in aids(chapter)))
+    if not keys:
+        return tokens
+    out = list(tokens)
+    body = len(body_tokens(out))
+    placed: set[str] = set()
+    for index in range(body):
+        token = out[index]
+        if token.type != "inline" or not token.children:
+            continue
+        children = list(token.children)
+        for key in keys:
+            if key in placed:
+                continue
+            where = _find(children, key)
+            if where is None:
+                continue
+            placed.add(key)
+            children = _wrap(children, where, anchor_id(chapter, key))
+        if children != list(token.children):
+            out[index] = token.copy(children=children)
+    return out
+
+
+def _partners(children: list[Token]) -> dict[int, int]:
+    """Each opening child's closing child, and back."""
+    stack: list[int] = []
+    partner: dict[int, int] = {}
+    for k, child in enumerate(children):
+        if child.nesting == 1:
+            stack.append(k)
+        elif child.nesting == -1 and stack:
+            opened = stack.pop()
+            partner[opened], partner[k] = k, opened
+    return partner
+
+
+def _wrap(children: list[Token], where: tuple[int, int, int, int], ident: str) -> list[Token]:
+    first, start, last, end = where
+    partner = _partners(children)
+    changed = True
+    # Widen to whole elements: a span cannot close inside an <em> it began outside. Another
+    # aid's span counts as an element too, so overlapping passages nest instead of crossing.
+    while changed:
+        changed = False
+        for k in range(first, last + 1):
+            other = partner.get(k)
+            if other is None:
+                continue
+            if children[k].nesting == 1 and other > last:
+                last, end, changed = other, -1, True
+            elif children[k].nesting == -1 and other < first:
+                first, start, changed = other, 0, True
+    opening = Token("span_open", "span", 1, attrs={"class": CLASS, "id": ident})
+    closing = Token("span_close", "span", -1)
+    children = _insert_after(children, last, end, closing)
+    return _insert(children, first, start, [opening])
+
+
+def _split(child: Token, at: int) -> list[Token]:
+    return [child.copy(content=child.content[:at]), child.copy(content=child.content[at:])]
+
+
+def _insert(children: list[Token], k: int, offset: int, new: list[Token]) -> list[Token]:
+    """`new` before character `offset` of child `k` (before the child when 0)."""
+    child = children[k]
+    if child.type in TEXT_TYPES and 0 < offset < len(child.content):
+        if child.type == "code_inline":  # never cut a code span
+            return [*children[:k], *new, *children[k:]]
+        before, after = _split(child, offset)
+        return [*children[:k], before, *new, after, *children[k + 1 :]]
+    return [*children[:k], *new, *children[k:]]
+
+
+def _insert_after(children: list[Token], k: int, end: int, new: Token) -> list[Token]:
+    """`new` after character `end` of child `k` (after the child when -1 or at its end)."""
+    child = children[k]
+    if child.type == "text" and 0 < end < len(child.content):
+        before, after = _split(child, end)
+        return [*children[:k], before, new, after, *children[k + 1 :]]
+    return [*children[: k + 1], new, *children[k + 1 :]]
+
+
+def findings(book: Book) -> list[Diagnostic]:
+    """A source quote that is not in its chapter's text: a stale aid, an error (the aid claims
+    the text says something it no longer says), at the quote's front matter line."""
+    found = []
+    for chapter in book.chapters:
+        there = located(chapter)
+        for aid in aids(chapter):
+            if quote_key(aid.source) in there:
+                continue
+            quote = aid.source if len(aid.source) <= 60 else aid.source[:57] + "..."
+            found.append(
+                Diagnostic(
+                    chapter.source,
+                    aid.line or None,
+                    None,
+                    "error",
+                    f'stale {aid.kind}: its source "{quote}" is not in the chapter\'s text; '
+                    "quote the passage as the chapter now words it, or correct or remove "
+                    "the aid",
+                    kind="stale aids (source quote not in the text)",
+                )
+            )
+    return found
+
+
+def ids(chapter: Chapter) -> list[str]:
+    """The anchor ids the chapter gains, so links to them resolve in `check` as in builds."""
+    return list(located(chapter).values())
+
+
+class AidLinks:
+    """Aid -> the link to its passage, for the templates (`aid_link(point)`): by the aid
+    object itself, so the handout's and glossary's lists, which gather the aids of every
+    chapter, still link each to its own chapter. `files`: each chapter's EPUB document."""
+
+    def __init__(self, book: Book, files: dict[str, str] | None = None) -> None:
+        self._links: dict[int, str] = {}
+        self._kept: list[object] = []  # the aids, alive while their ids are keys
+        for chapter in book.chapters:
+            there = located(chapter)
+            file = files.get(chapter.slug, "") if files else ""
+            for aid in (*chapter.key_points, *chapter.timeline, *chapter.key_terms):
+                self._add(aid, there, file)
+            for question in chapter.questions:
+                self._add(question, there, file)
+
+    def _add(self, aid, there: dict[str, str], file: str) -> None:
+        ident = there.get(quote_key(aid.source)) if aid.source else None
+        if ident:
+            self._links[id(aid)] = f"{file}#{ident}"
+            self._kept.append(aid)
+
+    def __call__(self, aid) -> str:
+        return self._links.get(id(aid), "")
+
+
+def link_html(href: str, words) -> str:
+    """The small link from an aid to its passage (the templates' `source_link` macro makes
+    the same): an arrow, named for screen readers (on a span: the sanitizer keeps
+    aria-label there) and in a tooltip."""
+    if not href:
+        return ""
+    from markupsafe import escape
+
+    label = escape(words("source_passage"))
+    return (
+        f' <a class="aid-source-link" href="{escape(href)}" title="{label}">'
+        f'<span role="img" aria-label="{label}">↗</span></a>'
+    )
