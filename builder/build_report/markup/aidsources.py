@@ -301,6 +301,6 @@ def link_html(href: str, words) -> str:
 
     label = escape(words("source_passage"))
     return (
-        f' <a class="aid-source-link" href="{escape(href)}" title="{label}">'
+        f'<a class="aid-source-link" href="{escape(href)}" title="{label}">'
         f'<span role="img" aria-label="{label}">↗</span></a>'
     )
