@@ -35,7 +35,6 @@ class Apparatus:
     def __init__(self, book: Book) -> None:
         self.book = book
         self.back_matter = True  # the handout has its own key terms, and no glossary
-        self.files: dict[str, str] | None = None  # the chapters' EPUB documents (resolver)
         # chapter -> the sections it gained: (id, title, whether it is back matter)
         self.added: dict[str, list[tuple[str, str, bool]]] = {}
 
@@ -74,7 +73,7 @@ class Apparatus:
         settings = self.book.config.back_matter
         parts = []
         if settings.glossary and self.back_matter:
-            parts.append(backmatter.glossary_html(self.book, self.files))
+            parts.append(backmatter.glossary_html(self.book))
         if settings.index:
             parts.append(backmatter.index_html(self.book, paged))
         return "".join(parts)

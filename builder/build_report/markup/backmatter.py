@@ -9,6 +9,7 @@ the chapter that holds the term.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 
 from markdown_it.common.utils import escapeHtml
@@ -97,9 +98,11 @@ def _key(term: str) -> tuple[str, str]:
     return (term.casefold(), term)
 
 
-def glossary_html(book: Book, files: dict[str, str] | None = None) -> str:
+def glossary_html(book: Book) -> str:
     """Every chapter's key terms, once each, in alphabetical order; a term with a `source:`
-    links to its passage (`files`: the chapters' EPUB documents, None in print)."""
+    links to its passage, written as a link to the chapter's Markdown file
+    (`02-genesis.md#src-...`), which the resolver makes right for each output, as it does
+    for the author's own links."""
     terms: dict[str, KeyTerm] = {}
     for chapter in book.chapters:
         for item in chapter.key_terms:
@@ -109,7 +112,7 @@ def glossary_html(book: Book, files: dict[str, str] | None = None) -> str:
     from build_report.markup.aidsources import AidLinks, link_html
     from build_report.markup.renderer import inline_html
 
-    links = AidLinks(book, files)
+    links = AidLinks(book, {c.slug: posixpath.basename(c.source) for c in book.chapters})
     rows = "".join(
         f'<dt id="glossary-{slugify(item.term, "term")}">{escapeHtml(item.term)}</dt>'
         f"<dd>{inline_html(item.definition)}{link_html(links(item), spoken())}</dd>\n"

@@ -94,7 +94,6 @@ class Resolver:
         self.ids = {ch.slug: _ids(ch) for ch in book.chapters}
         self.equations = equation_numbers(book.chapters)  # id -> number, in book order
         self.apparatus = Apparatus(book)  # numbers, cross-references, citations
-        self.apparatus.files = files  # the glossary links its terms to their chapters
 
     def chapter(self, chapter: Chapter) -> ChapterLinks:
         return ChapterLinks(self, chapter)
