@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markdown_it.token import Token
 
@@ -32,8 +33,9 @@ from build_report.project.model import Book, Chapter
 
 CLASS = "aid-source"
 QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"'})
-DASHES = "—–―"
-SPACE = re.compile(r"\s")
+# What is written otherwise (quotes are translated): a dash with the white space around it,
+# white space other than one space, an ellipsis.
+SPECIAL = re.compile(r"\s*(?:-{2,}|[—–―])\s*|(?! )\s|\s{2,}|…")
 
 
 @dataclass(frozen=True)
@@ -57,50 +59,84 @@ def aids(chapter: Chapter) -> list[Aid]:
     return [aid for aid in found if aid.source]
 
 
-def normalise(pieces: list[tuple[str, int]]) -> tuple[str, list[tuple[int, int, int]]]:
-    """The text of `pieces` (text, owner) as compared, and for each of its characters where it
-    came from: (owner, start, end) in that piece's text."""
-    out: list[str] = []
-    origin: list[tuple[int, int, int]] = []
+class Normal:
+    """The text of some pieces (text, owner) as compared, and where each of its characters
+    came from. Kept as segments (a run copied as it is, or one replacement), not a table per
+    character, and single spaces are copied with their run: a chapter's paragraphs are
+    normalised on every build, so this is done in few steps."""
 
-    def put(ch: str, owner: int, start: int, end: int) -> None:
-        out.append(ch)
-        origin.append((owner, start, end))
+    def __init__(self, pieces: list[tuple[str, int]]) -> None:
+        self.starts: list[int] = []  # each segment's first position in the text
+        self.segments: list[tuple[int, int, int, bool]] = []  # owner, start, end, copied
+        self._parts: list[str] = []
+        self._size = 0
+        for text, owner in pieces:
+            text = text.translate(QUOTES)  # one character for one: offsets stay
+            at = 0
+            for found in SPECIAL.finditer(text):
+                self._copy(text, owner, at, found.start())
+                mark = found.group().strip()
+                if not mark:  # white space other than one space
+                    if self._last() not in ("", " ", "—"):
+                        self._put(" ", owner, found.start(), found.end())
+                elif mark == "…":
+                    self._put("...", owner, found.start(), found.end())
+                else:  # a dash, with the white space around it
+                    self._trim()
+                    self._put("—", owner, found.start(), found.end())
+                at = found.end()
+            self._copy(text, owner, at, len(text))
+        self.text = "".join(self._parts)
 
-    after_dash = False
-    for text, owner in pieces:
-        i = 0
-        while i < len(text):
-            ch = text[i]
-            if SPACE.match(ch):
-                if not after_dash and out and out[-1] != " ":
-                    put(" ", owner, i, i + 1)
-                i += 1
-                continue
-            if ch in DASHES or text.startswith("--", i):
-                end = i + 1
-                while ch == "-" and end < len(text) and text[end] == "-":
-                    end += 1
-                if out and out[-1] == " ":  # no space before a dash
-                    out.pop()
-                    origin.pop()
-                put("—", owner, i, end)
-                after_dash = True
-                i = end
-                continue
-            after_dash = False
-            if ch == "…":
-                for _ in range(3):
-                    put(".", owner, i, i + 1)
-            else:
-                put(unicodedata.normalize("NFC", ch).translate(QUOTES), owner, i, i + 1)
-            i += 1
-    return "".join(out), origin
+    def _last(self) -> str:
+        return self._parts[-1][-1] if self._parts else ""
+
+    def _put(self, text: str, owner: int, start: int, end: int, copied: bool = False) -> None:
+        self.starts.append(self._size)
+        self.segments.append((owner, start, end, copied))
+        self._parts.append(text)
+        self._size += len(text)
+
+    def _copy(self, text: str, owner: int, start: int, end: int) -> None:
+        """Text as it is, without a space where one was just written (pieces meet there)."""
+        while start < end and text[start] == " " and self._last() in ("", " ", "—"):
+            start += 1
+        if start < end:
+            self._put(text[start:end], owner, start, end, True)
+
+    def _trim(self) -> None:
+        """No space before a dash (it may end the run before, or another piece)."""
+        if self._last() != " ":
+            return
+        owner, start, end, copied = self.segments[-1]
+        self._size -= 1
+        if len(self._parts[-1]) == 1:
+            self.starts.pop()
+            self.segments.pop()
+            self._parts.pop()
+        else:
+            self._parts[-1] = self._parts[-1][:-1]
+            self.segments[-1] = (owner, start, end - 1, copied)
+
+    def source(self, position: int, end: bool = False) -> tuple[int, int]:
+        """(owner, offset) of the character at `position` of the text; `end`: the offset
+        just after it."""
+        k = bisect_right(self.starts, position) - 1
+        owner, start, stop, copied = self.segments[k]
+        if not copied:
+            return owner, stop if end else start
+        return owner, start + position - self.starts[k] + (1 if end else 0)
 
 
+def normal(text: str) -> str:
+    """`text` as compared (Normal's text, for a single string)."""
+    return Normal([(text, 0)]).text
+
+
+@lru_cache(maxsize=4096)
 def quote_key(source: str) -> str:
     """A quote as compared: normalised, without space at its ends."""
-    return normalise([(source, 0)])[0].strip()
+    return normal(source).strip()
 
 
 def anchor_id(chapter: Chapter, source: str) -> str:
@@ -127,25 +163,39 @@ def _pieces(children: list[Token]) -> list[tuple[str, int]]:
 
 def _find(children: list[Token], key: str) -> tuple[int, int, int, int] | None:
     """Where `key` is in the children's text: (first child, offset, last child, end offset)."""
-    text, origin = normalise(_pieces(children))
-    at = text.find(key)
+    text = Normal(_pieces(children))
+    at = text.text.find(key)
     if at < 0 or not key:
         return None
-    first, start, _ = origin[at]
-    last, _, end = origin[at + len(key) - 1]
+    first, start = text.source(at)
+    last, end = text.source(at + len(key) - 1, end=True)
     return first, start, last, end
 
 
+_LOCATED: dict[int, tuple[object, tuple[str, ...], dict[str, str]]] = {}
+
+
 def located(chapter: Chapter) -> dict[str, str]:
-    """Quote key -> anchor id, for every source quote of the chapter found in its text."""
-    keys = {quote_key(aid.source) for aid in aids(chapter)}
+    """Quote key -> anchor id, for every source quote of the chapter found in its text.
+    Asked by every template and by the findings: kept per chapter text (its tokens, by
+    identity) and quotes."""
+    keys = tuple(sorted({quote_key(aid.source) for aid in aids(chapter)}))
+    if not keys:
+        return {}
+    kept = _LOCATED.get(id(chapter.tokens))
+    if kept and kept[0] is chapter.tokens and kept[1] == keys:
+        return kept[2]
     found: dict[str, str] = {}
     for token in body_tokens(list(chapter.tokens)):
         if token.type != "inline" or not token.children:
             continue
-        for key in keys - set(found):
-            if _find(token.children, key):
+        text = Normal(_pieces(token.children)).text
+        for key in keys:
+            if key not in found and key in text:
                 found[key] = anchor_id(chapter, key)
+    if len(_LOCATED) > 10_000:  # a process that builds many books
+        _LOCATED.clear()
+    _LOCATED[id(chapter.tokens)] = (chapter.tokens, keys, found)
     return found
 
 
@@ -163,9 +213,9 @@ def with_anchors(tokens: list[Token], chapter: Chapter) -> list[Token]:
         if token.type != "inline" or not token.children:
             continue
         children = list(token.children)
-        for key in keys:
-            if key in placed:
-                continue
+        text = Normal(_pieces(children)).text
+        here = [key for key in keys if key not in placed and key in text]
+        for key in here:  # the children change with each wrap: found again in them
             where = _find(children, key)
             if where is None:
                 continue
