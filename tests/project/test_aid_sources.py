@@ -262,3 +262,52 @@ def test_teacher_epub_with_glossary_passes_epubcheck(tmp_path: Path) -> None:
     assert len(hrefs) == len(terms)
     files = {h.split("#")[0] for h in hrefs}  # each term links into its own chapter's file
     assert len(files) == len({slug for slug, _ in terms}) > 1
+
+
+def test_crossing_quotes_nest_and_stay_well_formed(project: Project, tmp_path: Path) -> None:
+    """Two aids quote overlapping words ("A B", "B C"): elements cannot cross, so the later
+    passage's span takes in the earlier one whole; both ids are there, and the XHTML parses."""
+    project.write(
+        "chapters/01-first.md",
+        "---\ntitle: First\nkey_points:\n"
+        "  - {text: One., source: 'the first official meeting'}\n"
+        "  - {text: Two., source: 'official meeting at the G20 summit'}\n"
+        "---\n\nIt was the first official meeting at the G20 summit in Hamburg.\n",
+    )
+    out = tmp_path / "html"
+    result = project.build("html", "-o", out)
+    assert result.exit_code == 0, result.output
+    root = etree.parse(str(out / "first.xhtml")).getroot()
+    spans = root.xpath("//x:span[@class='aid-source']", namespaces=XHTML)
+    assert len(spans) == 2
+    outer, inner = spans
+    assert inner.getparent() is outer
+    assert normalize("".join(inner.itertext())) == normalize("the first official meeting")
+    assert normalize("official meeting at the G20 summit") in normalize("".join(outer.itertext()))
+    hrefs = root.xpath("//x:a[@class='aid-source-link']/@href", namespaces=XHTML)
+    assert sorted(h.split("#")[1] for h in hrefs) == sorted(s.get("id") for s in spans)
+
+
+def test_teacher_handout_links_questions_and_the_student_one_does_not(
+    sourced: Project, tmp_path: Path
+) -> None:
+    """A question's source points at its answer: teacher material, like the answer."""
+    from pypdf import PdfReader
+
+    counts = {}
+    for edition in ("teacher", "student"):
+        out = tmp_path / f"{edition}.pdf"
+        result = sourced.build("handout", "--edition", edition, "-o", out)
+        assert result.exit_code == 0, result.output
+        reader = PdfReader(out)
+        dests = {
+            str(annot.get_object().get("/Dest"))
+            for page in reader.pages
+            for annot in page.get("/Annots") or []
+            if str(annot.get_object().get("/Dest", "")).startswith("src-")
+        }
+        assert dests <= set(map(str, reader.named_destinations))
+        counts[edition] = dests
+    question = {d for d in counts["teacher"] if d not in counts["student"]}
+    assert len(question) == 1  # "This meeting, which lasted over two hours"
+    assert len(counts["student"]) == 3  # key point, timeline entry, key term
