@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from build_report.markup.aidsources import aids, quote_key
+from build_report.markup.aidsources import aids, anchor_id, chapter_files, home, quote_key
 from build_report.project.chapters import load_book
 from build_report.project.config import load_config
 from build_report.project.editions import apply_edition
@@ -161,7 +161,10 @@ def test_the_passage_is_wrapped_in_an_anchor_and_each_aid_links_to_it(
 
 
 def test_default_briefing_every_aid_has_a_source_found_in_its_chapter() -> None:
+    """Every aid quotes its chapter, or (the introduction's timeline, which runs over the
+    whole article) the chapter it names; the quote is in that chapter's Markdown too."""
     book = load_book(load_config(REPO))
+    files = chapter_files(book)
     for chapter in book.chapters:
         items = [
             *chapter.key_points,
@@ -172,8 +175,10 @@ def test_default_briefing_every_aid_has_a_source_found_in_its_chapter() -> None:
         assert items, chapter.source
         assert all(item.source for item in items), chapter.source
         assert len(aids(chapter)) == len(items)
-        text = " ".join(t.content for t in chapter.tokens if t.type == "inline")
         for aid in aids(chapter):
+            target = home(aid, chapter, files)
+            assert aid.source_chapter == "" or target is not chapter
+            text = " ".join(t.content for t in target.tokens if t.type == "inline")
             assert quote_key(aid.source) in quote_key(text), (chapter.source, aid.source)
     result = run("check", "-C", REPO)
     assert result.exit_code == 0, result.output
@@ -183,14 +188,13 @@ def test_default_briefing_every_aid_has_a_source_found_in_its_chapter() -> None:
 def _printed_quotes() -> dict[str, str]:
     """Anchor id -> quote, for the aids the default PDF prints: key points and timeline
     entries, and key terms when the glossary is on (questions are the handout's)."""
-    from build_report.markup.aidsources import anchor_id
-
     book = apply_edition(load_book(load_config(REPO)), "student")
+    files = chapter_files(book)
     kinds = {"key point", "timeline entry"}
     if book.config.back_matter.glossary:
         kinds.add("key term")
     return {
-        anchor_id(chapter, aid.source): aid.source
+        anchor_id(home(aid, chapter, files), aid.source): aid.source
         for chapter in book.chapters
         for aid in aids(chapter)
         if aid.kind in kinds
@@ -217,13 +221,17 @@ def test_default_pdf_links_each_aid_to_the_page_of_its_passage(default_pdf: Path
     with pdfplumber.open(default_pdf) as pdf:
         texts = [normalize(page.extract_text() or "") for page in pdf.pages]
     points = {ident for ident, quote in quotes.items() if quote in _key_point_quotes()}
+    (summary,) = [
+        reader.get_destination_page_number(i) for i in reader.outline if i.title == "Summary"
+    ]
     for ident, quote in quotes.items():
         page = dests[ident]
         start = normalize(" ".join(quote.split()[:4]))
         assert start in texts[page], (ident, quote, page)
-        assert max(linked[ident]) <= page  # from the boxes that open its chapter
-        if ident in points:  # and from the summary page too
-            assert len(linked[ident]) == 2, (ident, linked[ident])
+        # from the boxes that open its chapter (or the introduction's timeline)
+        assert max(linked[ident]) <= page
+        if ident in points:  # and from the summary page
+            assert summary in linked[ident], (ident, linked[ident])
 
 
 def _key_point_quotes() -> set[str]:
@@ -265,8 +273,8 @@ def test_teacher_epub_with_glossary_passes_epubcheck(tmp_path: Path) -> None:
 
 
 def test_crossing_quotes_nest_and_stay_well_formed(project: Project, tmp_path: Path) -> None:
-    """Two aids quote overlapping words ("A B", "B C"): elements cannot cross, so the later
-    passage's span takes in the earlier one whole; both ids are there, and the XHTML parses."""
+    """Two aids quote overlapping words ("A B", "B C"): elements cannot cross, so the span
+    placed second takes in the first whole; both ids are there, and the XHTML parses."""
     project.write(
         "chapters/01-first.md",
         "---\ntitle: First\nkey_points:\n"
@@ -282,8 +290,12 @@ def test_crossing_quotes_nest_and_stay_well_formed(project: Project, tmp_path: P
     assert len(spans) == 2
     outer, inner = spans
     assert inner.getparent() is outer
-    assert normalize("".join(inner.itertext())) == normalize("the first official meeting")
-    assert normalize("official meeting at the G20 summit") in normalize("".join(outer.itertext()))
+    quotes = {
+        normalize("the first official meeting"),
+        normalize("official meeting at the G20 summit"),
+    }
+    assert normalize("".join(inner.itertext())) in quotes  # one passage as quoted
+    assert all(q in normalize("".join(outer.itertext())) for q in quotes)  # holding the other
     hrefs = root.xpath("//x:a[@class='aid-source-link']/@href", namespaces=XHTML)
     assert sorted(h.split("#")[1] for h in hrefs) == sorted(s.get("id") for s in spans)
 
@@ -311,3 +323,49 @@ def test_teacher_handout_links_questions_and_the_student_one_does_not(
     question = {d for d in counts["teacher"] if d not in counts["student"]}
     assert len(question) == 1  # "This meeting, which lasted over two hours"
     assert len(counts["student"]) == 3  # key point, timeline entry, key term
+
+
+OTHER = """\
+---
+title: Second
+timeline:
+  - date: July 2017
+    event: A long meeting, told in the first chapter.
+    source: which lasted over two hours
+    source_chapter: 01-first.md
+---
+
+And the second.
+"""
+
+
+def test_an_aid_may_quote_the_chapter_it_names(sourced: Project, tmp_path: Path) -> None:
+    """An overview chapter's aid quotes another chapter (`source_chapter:`): it links into
+    that chapter's file, and is stale when that chapter's text changes."""
+    sourced.write("chapters/02-second.md", OTHER)
+    out = tmp_path / "html"
+    result = sourced.build("html", "-o", out)
+    assert result.exit_code == 0, result.output
+    second = etree.parse(str(out / "second.xhtml")).getroot()
+    timeline = "//x:aside[contains(@class, 'timeline')]//x:a[@class='aid-source-link']/@href"
+    (href,) = second.xpath(timeline, namespaces=XHTML)
+    file, ident = href.split("#")
+    assert file == "first.xhtml"
+    (passage,) = (
+        etree.parse(str(out / file)).getroot().xpath(f"//*[@id='{ident}']", namespaces=XHTML)
+    )
+    assert normalize("".join(passage.itertext())) == normalize("which lasted over two hours")
+
+    sourced.write("chapters/01-first.md", CHAPTER.replace("lasted over two hours,", "lasted,"))
+    result = run("-v", "check", "-C", sourced.root)
+    line = line_of(OTHER, "source: which lasted")
+    assert (
+        f"chapters/02-second.md:{line}: error: stale timeline entry: its source "
+        '"which lasted over two hours" is not in the text of chapters/01-first.md'
+    ) in result.output
+
+    sourced.write("chapters/01-first.md", CHAPTER)
+    sourced.write("chapters/02-second.md", OTHER.replace("01-first.md", "01-frist.md"))
+    result = sourced.build("check")
+    assert result.exit_code == 1
+    assert "source_chapter '01-frist.md' is not a chapter of the book" in result.output

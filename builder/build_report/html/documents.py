@@ -4,7 +4,6 @@ templates; the EPUB's documents are made from the same chapters in ebook/."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from build_report.markup.parser import headings
 from build_report.markup.renderer import PRINT, chapter_html
 from build_report.markup.resolver import Resolver
 from build_report.project.config import HALF_SIZES, PAPER_SIZES
-from build_report.project.model import Book, Chapter, TimelineEntry
+from build_report.project.model import Book, Chapter
 
 
 @dataclass(frozen=True)
@@ -78,18 +77,6 @@ def chapters_html(
             )
         )
     return out
-
-
-YEAR = re.compile(r"\b(\d{4})\b")
-
-
-def in_date_order(entries: list[TimelineEntry]) -> list[TimelineEntry]:
-    """The handout's one timeline, gathered from every chapter (each timeline now stands in
-    the chapter that tells its events): by the year each date names, else where it was."""
-    years = [YEAR.search(e.date) for e in entries]
-    if not all(years):
-        return entries
-    return sorted(entries, key=lambda e: int(YEAR.search(e.date).group(1)))
 
 
 def has_editorial(book: Book) -> bool:
@@ -200,7 +187,7 @@ def handout_document(book: Book, selection: str = "", booklet: bool = False) -> 
         paper=page_size(book, booklet),
         chapters=chapters_html(book, PRINT, back_matter=False),
         selection=selection,
-        timeline=in_date_order([entry for ch in book.chapters for entry in ch.timeline]),
+        timeline=[entry for ch in book.chapters for entry in ch.timeline],
         key_terms=[term for ch in book.chapters for term in ch.key_terms],
         answer_lines=config.handout.answer_lines,
         aid_link=AidLinks(book),

@@ -20,6 +20,7 @@ so" is a claim about the text (findings()).
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -43,20 +44,62 @@ class Aid:
     """One aid with a source quote: what it is (for messages), the quote, where it is set."""
 
     kind: str  # "key point", "timeline entry", "key term", "question"
-    shown: str  # the aid's own words, for the message
+    item: object  # the aid as the chapter holds it (KeyPoint, TimelineEntry, ...)
     source: str
     line: int
+    source_chapter: str = ""  # the chapter file the quote is in, if not the aid's own
 
 
 def aids(chapter: Chapter) -> list[Aid]:
     """The chapter's aids that carry a source, in front matter order."""
-    found = [Aid("key point", str(p), p.source, p.line) for p in chapter.key_points]
-    found += [
-        Aid("timeline entry", f"{e.date}: {e.event}", e.source, e.line) for e in chapter.timeline
+    found = [
+        Aid(kind, item, item.source, item.line, item.source_chapter)
+        for kind, items in (
+            ("key point", chapter.key_points),
+            ("timeline entry", chapter.timeline),
+            ("key term", chapter.key_terms),
+            ("question", chapter.questions),
+        )
+        for item in items
     ]
-    found += [Aid("key term", t.term, t.source, t.line) for t in chapter.key_terms]
-    found += [Aid("question", q.text, q.source, q.line) for q in chapter.questions]
     return [aid for aid in found if aid.source]
+
+
+def chapter_files(book: Book) -> dict[str, Chapter]:
+    """Chapter file name (`02-genesis.md`) -> chapter, for `source_chapter:` (the whole
+    book's: a selection keeps the names of the chapters it leaves out)."""
+    return {posixpath.basename(ch.source): ch for ch in book.all_chapters}
+
+
+def home(aid: Aid, chapter: Chapter, files: dict[str, Chapter]) -> Chapter | None:
+    """The chapter whose text the aid quotes: its own, or the one `source_chapter` names
+    (None when no chapter has that name)."""
+    if not aid.source_chapter:
+        return chapter
+    return files.get(posixpath.basename(aid.source_chapter))
+
+
+_KEYS: dict[int, tuple[object, dict[str, tuple[str, ...]]]] = {}
+
+
+def quote_keys(book: Book) -> dict[str, tuple[str, ...]]:
+    """Chapter slug -> the quotes looked for in its text: its own aids' and those of other
+    chapters' aids that name it. Kept per book (its chapters, by identity)."""
+    kept = _KEYS.get(id(book.chapters))
+    if kept and kept[0] is book.chapters:
+        return kept[1]
+    files = chapter_files(book)
+    found: dict[str, set[str]] = {}
+    for chapter in book.chapters:
+        for aid in aids(chapter):
+            target = home(aid, chapter, files)
+            if target is not None:
+                found.setdefault(target.slug, set()).add(quote_key(aid.source))
+    keys = {slug: tuple(sorted(quotes)) for slug, quotes in found.items()}
+    if len(_KEYS) > 1_000:
+        _KEYS.clear()
+    _KEYS[id(book.chapters)] = (book.chapters, keys)
+    return keys
 
 
 class Normal:
@@ -175,11 +218,10 @@ def _find(children: list[Token], key: str) -> tuple[int, int, int, int] | None:
 _LOCATED: dict[int, tuple[object, tuple[str, ...], dict[str, str]]] = {}
 
 
-def located(chapter: Chapter) -> dict[str, str]:
-    """Quote key -> anchor id, for every source quote of the chapter found in its text.
+def located(chapter: Chapter, keys: tuple[str, ...]) -> dict[str, str]:
+    """Quote key -> anchor id, for each of `keys` (quote_keys) found in the chapter's text.
     Asked by every template and by the findings: kept per chapter text (its tokens, by
     identity) and quotes."""
-    keys = tuple(sorted({quote_key(aid.source) for aid in aids(chapter)}))
     if not keys:
         return {}
     kept = _LOCATED.get(id(chapter.tokens))
@@ -199,10 +241,9 @@ def located(chapter: Chapter) -> dict[str, str]:
     return found
 
 
-def with_anchors(tokens: list[Token], chapter: Chapter) -> list[Token]:
-    """The chapter's tokens with a span (class aid-source, an id) around each quoted passage
-    (copies: tokens are shared between outputs)."""
-    keys = list(dict.fromkeys(quote_key(aid.source) for aid in aids(chapter)))
+def with_anchors(tokens: list[Token], chapter: Chapter, keys: tuple[str, ...]) -> list[Token]:
+    """The chapter's tokens with a span (class aid-source, an id) around each passage that
+    `keys` (quote_keys) quote (copies: tokens are shared between outputs)."""
     if not keys:
         return tokens
     out = list(tokens)
@@ -287,55 +328,79 @@ def _insert_after(children: list[Token], k: int, end: int, new: Token) -> list[T
 
 def findings(book: Book) -> list[Diagnostic]:
     """A source quote that is not in its chapter's text: a stale aid, an error (the aid claims
-    the text says something it no longer says), at the quote's front matter line."""
+    the text says something it no longer says), at the quote's front matter line. So is a
+    `source_chapter` that names no chapter."""
+    files, keys = chapter_files(book), quote_keys(book)
+    shown = {ch.slug for ch in book.chapters}
     found = []
     for chapter in book.chapters:
-        there = located(chapter)
         for aid in aids(chapter):
-            if quote_key(aid.source) in there:
-                continue
-            quote = aid.source if len(aid.source) <= 60 else aid.source[:57] + "..."
+            target = home(aid, chapter, files)
+            kind = "stale aids (source quote not in the text)"
+            if target is None:
+                kind = "aids whose source_chapter names no chapter"
+                message = (
+                    f"{aid.kind}: source_chapter '{aid.source_chapter}' is not a chapter of "
+                    f"the book; name the file of the chapter that holds the quote, e.g. "
+                    f"{posixpath.basename(book.all_chapters[0].source)}"
+                )
+            elif target.slug not in shown or quote_key(aid.source) in located(
+                target, keys.get(target.slug, ())
+            ):
+                continue  # found (or in a chapter this selection leaves out)
+            else:
+                quote = aid.source if len(aid.source) <= 60 else aid.source[:57] + "..."
+                where = (
+                    "the chapter's text" if target is chapter else f"the text of {target.source}"
+                )
+                message = (
+                    f'stale {aid.kind}: its source "{quote}" is not in {where}; quote the '
+                    "passage as the chapter now words it, or correct or remove the aid"
+                )
             found.append(
                 Diagnostic(
                     chapter.source,
                     aid.line or None,
                     None,
                     "error",
-                    f'stale {aid.kind}: its source "{quote}" is not in the chapter\'s text; '
-                    "quote the passage as the chapter now words it, or correct or remove "
-                    "the aid",
-                    kind="stale aids (source quote not in the text)",
+                    message,
+                    kind=kind,
                 )
             )
     return found
 
 
-def ids(chapter: Chapter) -> list[str]:
-    """The anchor ids the chapter gains, so links to them resolve in `check` as in builds."""
-    return list(located(chapter).values())
+def ids(chapter: Chapter, book: Book | None = None) -> list[str]:
+    """The anchor ids the chapter gains, so links to them resolve in `check` as in builds
+    (without `book`, for its own aids' quotes only)."""
+    if book is None:
+        keys = tuple(sorted({quote_key(a.source) for a in aids(chapter) if not a.source_chapter}))
+    else:
+        keys = quote_keys(book).get(chapter.slug, ())
+    return list(located(chapter, keys).values())
 
 
 class AidLinks:
     """Aid -> the link to its passage, for the templates (`aid_link(point)`): by the aid
     object itself, so the handout's and glossary's lists, which gather the aids of every
-    chapter, still link each to its own chapter. `files`: each chapter's EPUB document."""
+    chapter, still link each to its passage. `files`: chapter slug -> the document that
+    holds it (the EPUB's files; the Markdown names for the glossary), none in print."""
 
     def __init__(self, book: Book, files: dict[str, str] | None = None) -> None:
         self._links: dict[int, str] = {}
         self._kept: list[object] = []  # the aids, alive while their ids are keys
+        names, keys = chapter_files(book), quote_keys(book)
+        shown = {ch.slug for ch in book.chapters}
         for chapter in book.chapters:
-            there = located(chapter)
-            file = files.get(chapter.slug, "") if files else ""
-            for aid in (*chapter.key_points, *chapter.timeline, *chapter.key_terms):
-                self._add(aid, there, file)
-            for question in chapter.questions:
-                self._add(question, there, file)
-
-    def _add(self, aid, there: dict[str, str], file: str) -> None:
-        ident = there.get(quote_key(aid.source)) if aid.source else None
-        if ident:
-            self._links[id(aid)] = f"{file}#{ident}"
-            self._kept.append(aid)
+            for aid in aids(chapter):
+                target = home(aid, chapter, names)
+                if target is None or target.slug not in shown:
+                    continue
+                ident = located(target, keys.get(target.slug, ())).get(quote_key(aid.source))
+                if ident:
+                    file = files.get(target.slug, "") if files else ""
+                    self._links[id(aid.item)] = f"{file}#{ident}"
+                    self._kept.append(aid.item)
 
     def __call__(self, aid) -> str:
         return self._links.get(id(aid), "")

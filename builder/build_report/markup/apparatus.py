@@ -54,7 +54,9 @@ class Apparatus:
     ) -> tuple[list[Token], dict[str, Any]]:
         """A chapter's tokens for one output, with numbers, references and citations written
         out (`paged`: print, where references carry pages and notes float to the foot)."""
-        tokens = aidsources.with_anchors(tokens, chapter)  # first: as `check` reads the text
+        # first: the text as `check` and the templates read it
+        keys = aidsources.quote_keys(self.book).get(chapter.slug, ())
+        tokens = aidsources.with_anchors(tokens, chapter, keys)
         tokens = crossrefs.apply(tokens, chapter, self.targets, paged=paged)
         tokens = backmatter.with_marks(tokens, chapter)
         if self.sources is not None:
@@ -88,13 +90,13 @@ class Apparatus:
         return found
 
 
-def extra_ids(chapter: Chapter) -> list[str]:
+def extra_ids(chapter: Chapter, book: Book | None = None) -> list[str]:
     """Ids the apparatus adds to a chapter (captioned tables, index marks), so links to
     them resolve, in `check` as in the builds."""
     return [
         *crossrefs.extra_ids(chapter),
         *(m.ident for m in backmatter.marks(chapter)),
-        *aidsources.ids(chapter),
+        *aidsources.ids(chapter, book),
     ]
 
 

@@ -95,6 +95,13 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 
 
 SOURCE = "source"  # an aid's quote from the chapter text (markup/aidsources.py)
+SOURCE_CHAPTER = "source_chapter"  # the chapter file the quote is in, if not the aid's own
+SOURCE_KEYS = {SOURCE, SOURCE_CHAPTER}
+
+
+def _sourced(item: dict) -> bool:
+    """Whether the item's source keys, if any, are text."""
+    return all(isinstance(item.get(key, ""), str) for key in SOURCE_KEYS)
 
 
 def _key_points(value: Any, shown: str, line: int, lines: dict) -> tuple[KeyPoint, ...]:
@@ -107,12 +114,13 @@ def _key_points(value: Any, shown: str, line: int, lines: dict) -> tuple[KeyPoin
             out.append(KeyPoint(item))
         elif (
             isinstance(item, dict)
-            and set(item) <= {"text", SOURCE}
+            and set(item) <= {"text", *SOURCE_KEYS}
             and isinstance(item.get("text"), str)
-            and isinstance(item.get(SOURCE, ""), str)
+            and _sourced(item)
         ):
             where = lines.get(("key_points", i), line)
-            out.append(KeyPoint(item["text"], item.get(SOURCE, "").strip(), where))
+            source, home = item.get(SOURCE, "").strip(), item.get(SOURCE_CHAPTER, "").strip()
+            out.append(KeyPoint(item["text"], source, where, home))
         else:
             raise BuildError(
                 shown,
@@ -133,9 +141,9 @@ def _records(
         return []
     ok = isinstance(value, list) and all(
         isinstance(v, dict)
-        and set(fields) <= set(v) <= {*fields, SOURCE}
+        and set(fields) <= set(v) <= {*fields, *SOURCE_KEYS}
         and all(isinstance(v[f], str | int | datetime.date) for f in fields)
-        and isinstance(v.get(SOURCE, ""), str)
+        and _sourced(v)
         for v in value
     )
     if not ok:
@@ -149,6 +157,7 @@ def _records(
         {
             **{f: str(v[f]) for f in fields},
             SOURCE: v.get(SOURCE, "").strip(),
+            SOURCE_CHAPTER: v.get(SOURCE_CHAPTER, "").strip(),
             "line": lines.get((key, i), line),
         }
         for i, v in enumerate(value)
@@ -166,14 +175,14 @@ def _questions(value: Any, shown: str, line: int, lines: dict) -> tuple[Question
             out.append(Question(item))
         elif (
             isinstance(item, dict)
-            and set(item) <= {"question", "answer", SOURCE}
+            and set(item) <= {"question", "answer", *SOURCE_KEYS}
             and isinstance(item.get("question"), str)
             and isinstance(item.get("answer", ""), str)
-            and isinstance(item.get(SOURCE, ""), str)
+            and _sourced(item)
         ):
             where = lines.get(("questions", i), line)
-            source = item.get(SOURCE, "").strip()
-            out.append(Question(item["question"], item.get("answer", ""), source, where))
+            source, home = item.get(SOURCE, "").strip(), item.get(SOURCE_CHAPTER, "").strip()
+            out.append(Question(item["question"], item.get("answer", ""), source, where, home))
         else:
             raise BuildError(
                 shown,

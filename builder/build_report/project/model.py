@@ -18,14 +18,17 @@ class KeyPoint(str):
 
     source: str
     line: int
+    source_chapter: str  # the chapter file the quote is in, when not the aid's own
 
-    def __new__(cls, text: str, source: str = "", line: int = 0) -> KeyPoint:
+    def __new__(
+        cls, text: str, source: str = "", line: int = 0, source_chapter: str = ""
+    ) -> KeyPoint:
         point = super().__new__(cls, text)
-        point.source, point.line = source, line
+        point.source, point.line, point.source_chapter = source, line, source_chapter
         return point
 
     def __reduce__(self):  # pickled into the build's child processes with its source
-        return (KeyPoint, (str(self), self.source, self.line))
+        return (KeyPoint, (str(self), self.source, self.line, self.source_chapter))
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class TimelineEntry:
     event: str
     source: str = ""  # a quote from the chapter's text that supports the entry
     line: int = field(default=0, compare=False)  # the front matter line of the source
+    source_chapter: str = ""  # the chapter file the quote is in, when not the entry's own
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class KeyTerm:
     definition: str
     source: str = ""
     line: int = field(default=0, compare=False)
+    source_chapter: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Question:
     answer: str = ""
     source: str = ""  # the passage that answers it: teacher material too
     line: int = field(default=0, compare=False)
+    source_chapter: str = ""
 
 
 @dataclass(frozen=True)
