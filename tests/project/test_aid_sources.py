@@ -369,3 +369,20 @@ def test_an_aid_may_quote_the_chapter_it_names(sourced: Project, tmp_path: Path)
     result = sourced.build("check")
     assert result.exit_code == 1
     assert "source_chapter '01-frist.md' is not a chapter of the book" in result.output
+
+
+def test_the_anchor_is_in_the_text_not_in_a_pull_quote(project: Project, tmp_path: Path) -> None:
+    """A pull quote repeats the author's words before they come: the aid links to the text."""
+    project.write(
+        "chapters/01-first.md",
+        "---\ntitle: First\nkey_points:\n  - {text: Long., source: 'lasted over two hours'}\n"
+        "---\n\n::: pullquote\nThe meeting lasted over two hours.\n:::\n\n"
+        "The meeting, which lasted over two hours, was long.\n",
+    )
+    out = tmp_path / "html"
+    result = project.build("html", "-o", out)
+    assert result.exit_code == 0, result.output
+    root = etree.parse(str(out / "first.xhtml")).getroot()
+    (passage,) = root.xpath("//x:span[@class='aid-source']", namespaces=XHTML)
+    assert "pullquote" not in (passage.getparent().getparent().get("class") or "")
+    assert "".join(passage.getparent().itertext()).startswith("The meeting, which")

@@ -1,5 +1,7 @@
 """Learning aids checked against the text: each key point, timeline entry, key term and
-question may carry a `source:` quote from its chapter, which must be in the chapter's text.
+question may carry a `source:` quote from its chapter, which must be in the chapter's text
+(or, with `source_chapter:`, in the text of the chapter it names: an introduction's timeline
+of the whole book).
 
 The quote is looked for in the text the reader sees, not in the Markdown: in each block
 (paragraph, heading, list item, table cell) of the chapter body, with its inline markup
@@ -7,14 +9,15 @@ The quote is looked for in the text the reader sees, not in the Markdown: in eac
 before comparing: runs of white space are one space, curly quotes and apostrophes are
 straight ones, every dash longer than a hyphen (`—`, `–`, `--`, `---`) is one dash with no
 space around it, `…` is `...`; case and everything else must match. A quote never spans two
-blocks (a paragraph is the unit an aid stands on).
+blocks (a paragraph is the unit an aid stands on), and pull quotes (`::: pullquote`), which
+repeat the text, are not looked in.
 
 Where the quote is found the chapter gets a `<span class="aid-source" id="src-...">` around
 the quoted words (widened to whole elements when the quote starts inside an emphasis, a
 link or another aid's passage and ends outside it, since elements cannot overlap), and the
-aid gets a small link to it. A quote that is not found is a
-stale aid: an error in `check` and in every build, because an aid that says "the text says
-so" is a claim about the text (findings()).
+aid gets a small link to it. A quote that is not found is a stale aid: an error in `check`
+and in every build, because an aid that says "the text says so" is a claim about the text
+(findings()).
 """
 
 from __future__ import annotations
@@ -204,6 +207,26 @@ def _pieces(children: list[Token]) -> list[tuple[str, int]]:
     return pieces
 
 
+PULL_QUOTE = "pullquote"  # `::: pullquote`: repeats words of the text, in the margin
+
+
+def _blocks(tokens: list[Token]) -> list[int]:
+    """The indices of the chapter text's inline tokens (paragraphs, headings, items, cells),
+    leaving out the notes and pull quotes: a pull quote repeats the text, and an aid links to
+    the text itself."""
+    found, depth = [], 0  # depth: inside how many pull quote divs (or divs within one)
+    for i, token in enumerate(body_tokens(tokens)):
+        if token.type == "div_open" and (
+            depth or PULL_QUOTE in str(token.attrGet("class") or "").split()
+        ):
+            depth += 1
+        elif token.type == "div_close" and depth:
+            depth -= 1
+        elif token.type == "inline" and token.children and not depth:
+            found.append(i)
+    return found
+
+
 def _find(children: list[Token], key: str) -> tuple[int, int, int, int] | None:
     """Where `key` is in the children's text: (first child, offset, last child, end offset)."""
     text = Normal(_pieces(children))
@@ -228,10 +251,9 @@ def located(chapter: Chapter, keys: tuple[str, ...]) -> dict[str, str]:
     if kept and kept[0] is chapter.tokens and kept[1] == keys:
         return kept[2]
     found: dict[str, str] = {}
-    for token in body_tokens(list(chapter.tokens)):
-        if token.type != "inline" or not token.children:
-            continue
-        text = Normal(_pieces(token.children)).text
+    tokens = list(chapter.tokens)
+    for index in _blocks(tokens):
+        text = Normal(_pieces(tokens[index].children)).text
         for key in keys:
             if key not in found and key in text:
                 found[key] = anchor_id(chapter, key)
@@ -247,12 +269,9 @@ def with_anchors(tokens: list[Token], chapter: Chapter, keys: tuple[str, ...]) -
     if not keys:
         return tokens
     out = list(tokens)
-    body = len(body_tokens(out))
     placed: set[str] = set()
-    for index in range(body):
+    for index in _blocks(out):
         token = out[index]
-        if token.type != "inline" or not token.children:
-            continue
         children = list(token.children)
         text = Normal(_pieces(children)).text
         here = [key for key in keys if key not in placed and key in text]
