@@ -23,6 +23,7 @@ from build_report.ebook.xhtml import XHTML_NS, finish_document, fragment_to_xhtm
 from build_report.errors import BuildError, Diagnostic
 from build_report.html.documents import chapters_html, has_editorial, target_lists
 from build_report.html.templates import fill
+from build_report.markup.aidsources import AidLinks
 from build_report.markup.references import css_references, css_target
 from build_report.markup.renderer import EPUB
 from build_report.markup.resolver import book_findings
@@ -174,6 +175,7 @@ def build_ebook(book: Book) -> Ebook:
         context["lists"] = target_lists(book, files)  # of figures, of tables
         context["since"], context["changes"] = book.since, book.changes  # --since
         context["change_files"] = {ch.number: files[ch.slug] for ch in book.chapters}
+        context["aid_link"] = AidLinks(book, files)  # each aid to its passage
         documents = _documents(chapters, files, context)
         sources = {files[ch.slug]: ch.source for ch in book.chapters}
         _drop_dangling_links(documents, sources, diagnostics)

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from build_report import __version__
 from build_report.errors import BuildError
 from build_report.html.templates import fill
+from build_report.markup.aidsources import AidLinks
 from build_report.markup.parser import headings
 from build_report.markup.renderer import PRINT, chapter_html
 from build_report.markup.resolver import Resolver
@@ -136,6 +137,7 @@ def print_document(
         lists=target_lists(book),
         changes=book.changes if part != "chapters" else (),
         since=book.since,
+        aid_link=AidLinks(book),
     )
 
 
@@ -206,6 +208,7 @@ def handout_document(
         since=book.since,
         rules_for=lambda question: answer_rules(question, config.handout.answer_lines, fold),
         notes_lines={ch.number: notes_lines(ch, fold) for ch in book.chapters},
+        # no links to the aids' passages: on a handout's paper they would be marks to ignore
     )
 
 

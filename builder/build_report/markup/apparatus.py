@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from markdown_it.token import Token
 
 from build_report.errors import Diagnostic
-from build_report.markup import backmatter, crossrefs
+from build_report.markup import aidsources, backmatter, crossrefs
 from build_report.project.model import Book, Chapter
 
 # The headings of the sections the apparatus adds (sources, glossary, index), for the EPUB nav
@@ -54,6 +54,9 @@ class Apparatus:
     ) -> tuple[list[Token], dict[str, Any]]:
         """A chapter's tokens for one output, with numbers, references and citations written
         out (`paged`: print, where references carry pages and notes float to the foot)."""
+        # first: the text as `check` and the templates read it
+        keys = aidsources.quote_keys(self.book).get(chapter.slug, ())
+        tokens = aidsources.with_anchors(tokens, chapter, keys)
         tokens = crossrefs.apply(tokens, chapter, self.targets, paged=paged)
         tokens = backmatter.with_marks(tokens, chapter)
         if self.sources is not None:
@@ -81,16 +84,20 @@ class Apparatus:
         """Unknown references and keys, malformed sources: what `check` and the builds
         report. `unused`: also the entries nobody cites, which only `check` reports (it reads
         every edition's text: a student build does not see an entry cited for teachers)."""
-        found = crossrefs.findings(self.book, self.targets)
+        found = crossrefs.findings(self.book, self.targets) + aidsources.findings(self.book)
         if self.sources is not None:
             found += self.sources.findings(unused)
         return found
 
 
-def extra_ids(chapter: Chapter) -> list[str]:
+def extra_ids(chapter: Chapter, book: Book | None = None) -> list[str]:
     """Ids the apparatus adds to a chapter (captioned tables, index marks), so links to
     them resolve, in `check` as in the builds."""
-    return [*crossrefs.extra_ids(chapter), *(m.ident for m in backmatter.marks(chapter))]
+    return [
+        *crossrefs.extra_ids(chapter),
+        *(m.ident for m in backmatter.marks(chapter)),
+        *aidsources.ids(chapter, book),
+    ]
 
 
 def _before_notes(tokens: list[Token], html: str) -> list[Token]:

@@ -9,6 +9,7 @@ the chapter that holds the term.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 
 from markdown_it.common.utils import escapeHtml
@@ -16,7 +17,7 @@ from markdown_it.token import Token
 
 from build_report.markup.slugs import slugify
 from build_report.project.languages import spoken
-from build_report.project.model import Book, Chapter
+from build_report.project.model import Book, Chapter, KeyTerm
 
 # Each generated word's key in the language catalogues (project/labels/*.toml).
 WORDS = {
@@ -98,19 +99,24 @@ def _key(term: str) -> tuple[str, str]:
 
 
 def glossary_html(book: Book) -> str:
-    """Every chapter's key terms, once each, in alphabetical order."""
-    terms: dict[str, tuple[str, str]] = {}
+    """Every chapter's key terms, once each, in alphabetical order; a term with a `source:`
+    links to its passage, written as a link to the chapter's Markdown file
+    (`02-genesis.md#src-...`), which the resolver makes right for each output, as it does
+    for the author's own links."""
+    terms: dict[str, KeyTerm] = {}
     for chapter in book.chapters:
         for item in chapter.key_terms:
-            terms.setdefault(item.term.casefold(), (item.term, item.definition))
+            terms.setdefault(item.term.casefold(), item)
     if not terms:
         return ""
+    from build_report.markup.aidsources import AidLinks, link_html
     from build_report.markup.renderer import inline_html
 
+    links = AidLinks(book, {c.slug: posixpath.basename(c.source) for c in book.chapters})
     rows = "".join(
-        f'<dt id="glossary-{slugify(term, "term")}">{escapeHtml(term)}</dt>'
-        f"<dd>{inline_html(definition)}</dd>\n"
-        for term, definition in sorted(terms.values(), key=lambda t: _key(t[0]))
+        f'<dt id="glossary-{slugify(item.term, "term")}">{escapeHtml(item.term)}</dt>'
+        f"<dd>{inline_html(item.definition)}{link_html(links(item), spoken())}</dd>\n"
+        for item in sorted(terms.values(), key=lambda t: _key(t.term))
     )
     return (
         '<section class="glossary back-matter" role="doc-glossary">\n'

@@ -49,8 +49,9 @@ def image_path(chapter: Chapter, src: str) -> str:
     return posixpath.normpath(posixpath.join(folder, unquote(urlsplit(src).path)))
 
 
-def _ids(chapter: Chapter) -> dict[str, str]:
-    """Every name a link in this chapter may use -> the id it has in the documents."""
+def _ids(chapter: Chapter, book: Book | None = None) -> dict[str, str]:
+    """Every name a link in this chapter may use -> the id it has in the documents (`book`:
+    with the anchors other chapters' aids give it)."""
     found: dict[str, str] = {chapter.anchor: chapter.anchor}
     found[heading_slug(chapter.title) or chapter.anchor] = chapter.anchor  # the title's heading
     prefix = f"{chapter.slug}--"
@@ -75,7 +76,7 @@ def _ids(chapter: Chapter) -> dict[str, str]:
     for ref in chapter_references(chapter):
         if ref.kind == "id":
             found.setdefault(ref.target, ref.target)
-    for ident in extra_ids(chapter):  # a captioned table's `{#tbl-x}`, index marks
+    for ident in extra_ids(chapter, book):  # a captioned table's `{#tbl-x}`, index marks
         found.setdefault(ident, ident)
     return found
 
@@ -91,7 +92,7 @@ class Resolver:
         self.paper = book.config.build.paper  # for the tables' fit (markup/tables.py)
         self.by_name = {posixpath.basename(ch.source): ch for ch in book.chapters}
         self.chapters = book.chapters
-        self.ids = {ch.slug: _ids(ch) for ch in book.chapters}
+        self.ids = {ch.slug: _ids(ch, book) for ch in book.chapters}
         self.equations = equation_numbers(book.chapters)  # id -> number, in book order
         self.apparatus = Apparatus(book)  # numbers, cross-references, citations
 

@@ -30,6 +30,8 @@ def _student(chapter: Chapter) -> Chapter:
         chapter,
         teacher_notes="",
         teacher_notes_length=len(chapter.teacher_notes),
+        # the answer and the passage that gives it away are the teacher's: only the answer's
+        # length stays, so the handout rules room enough for it in every edition
         questions=tuple(Question(q.text, answer_length=len(q.answer)) for q in chapter.questions),
         tokens=tuple(without_teacher_blocks(list(chapter.tokens), chapter.env)),
     )

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from build_report.errors import BuildError, Diagnostic, did_you_mean, key_line
-from build_report.project.model import KeyTerm, Question, TimelineEntry
+from build_report.project.model import KeyPoint, KeyTerm, Question, TimelineEntry
 from build_report.project.text import clean_strings
 
 FRONT_MATTER_KEYS = (
@@ -94,61 +94,128 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     return "", "", -1
 
 
-def _string_list(value: Any, key: str, shown: str, line: int) -> tuple[str, ...]:
+SOURCE = "source"  # an aid's quote from the chapter text (markup/aidsources.py)
+SOURCE_CHAPTER = "source_chapter"  # the chapter file the quote is in, if not the aid's own
+SOURCE_KEYS = {SOURCE, SOURCE_CHAPTER}
+
+
+def _sourced(item: dict) -> bool:
+    """Whether the item's source keys, if any, are text."""
+    return all(isinstance(item.get(key, ""), str) for key in SOURCE_KEYS)
+
+
+def _key_points(value: Any, shown: str, line: int, lines: dict) -> tuple[KeyPoint, ...]:
+    """Each key point is a string, or `{text: ..., source: ...}` with its supporting quote."""
     if value is None:
         return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BuildError(
-            shown,
-            f"front matter '{key}' must be a list of strings",
-            f"write each item on its own '- ' line under {key}:",
-            line,
-        )
-    return tuple(value)
+    out = []
+    for i, item in enumerate(value if isinstance(value, list) else [None]):
+        if isinstance(item, str):
+            out.append(KeyPoint(item))
+        elif (
+            isinstance(item, dict)
+            and set(item) <= {"text", *SOURCE_KEYS}
+            and isinstance(item.get("text"), str)
+            and _sourced(item)
+        ):
+            where = lines.get(("key_points", i), line)
+            source, home = item.get(SOURCE, "").strip(), item.get(SOURCE_CHAPTER, "").strip()
+            out.append(KeyPoint(item["text"], source, where, home))
+        else:
+            raise BuildError(
+                shown,
+                "front matter 'key_points' must be a list of strings or of {text, source}",
+                "write each item on its own '- ' line under key_points:, or as "
+                "'- {text: ..., source: \"a quote from the chapter\"}'",
+                line,
+            )
+    return tuple(out)
 
 
-def _records(value: Any, key: str, fields: tuple[str, str], shown: str, line: int) -> list[dict]:
+def _records(
+    value: Any, key: str, fields: tuple[str, str], shown: str, line: int, lines: dict
+) -> list[dict]:
+    """Records with exactly `fields`, and an optional `source:` quote (as text), each with
+    `line`, the front matter line of its source."""
     if value is None:
         return []
     ok = isinstance(value, list) and all(
         isinstance(v, dict)
-        and set(v) == set(fields)
+        and set(fields) <= set(v) <= {*fields, *SOURCE_KEYS}
         and all(isinstance(v[f], str | int | datetime.date) for f in fields)
+        and _sourced(v)
         for v in value
     )
     if not ok:
         raise BuildError(
             shown,
-            f"front matter '{key}' must be a list of {{{', '.join(fields)}}}",
+            f"front matter '{key}' must be a list of {{{', '.join(fields)}}} (and a source)",
             f"write each item as '- {fields[0]}: ...' with '{fields[1]}: ...' below",
             line,
         )
-    return [{f: str(v[f]) for f in fields} for v in value]
+    return [
+        {
+            **{f: str(v[f]) for f in fields},
+            SOURCE: v.get(SOURCE, "").strip(),
+            SOURCE_CHAPTER: v.get(SOURCE_CHAPTER, "").strip(),
+            "line": lines.get((key, i), line),
+        }
+        for i, v in enumerate(value)
+    ]
 
 
-def _questions(value: Any, shown: str, line: int) -> tuple[Question, ...]:
-    """Each question is a string, or `{question: ..., answer: ...}` with a teacher's answer."""
+def _questions(value: Any, shown: str, line: int, lines: dict) -> tuple[Question, ...]:
+    """Each question is a string, or `{question: ..., answer: ..., source: ...}` with a
+    teacher's answer and the quote that supports it."""
     if value is None:
         return ()
     out = []
-    for item in value if isinstance(value, list) else [None]:
+    for i, item in enumerate(value if isinstance(value, list) else [None]):
         if isinstance(item, str):
             out.append(Question(item))
         elif (
             isinstance(item, dict)
-            and set(item) <= {"question", "answer"}
+            and set(item) <= {"question", "answer", *SOURCE_KEYS}
             and isinstance(item.get("question"), str)
             and isinstance(item.get("answer", ""), str)
+            and _sourced(item)
         ):
-            out.append(Question(item["question"], item.get("answer", "")))
+            where = lines.get(("questions", i), line)
+            source, home = item.get(SOURCE, "").strip(), item.get(SOURCE_CHAPTER, "").strip()
+            out.append(Question(item["question"], item.get("answer", ""), source, where, home))
         else:
             raise BuildError(
                 shown,
-                "front matter 'questions' must be a list of strings or of {question, answer}",
+                "front matter 'questions' must be a list of strings or of "
+                "{question, answer, source}",
                 "write '- question: ...' with 'answer: ...' below, or '- Your question?'",
                 line,
             )
     return tuple(out)
+
+
+def source_lines(front: str) -> dict[tuple[str, int], int]:
+    """(aid key, item index) -> the file line of that item's `source:` (or of the item), read
+    from the YAML's node marks: the values PyYAML builds carry no positions. TOML front
+    matter (or YAML that will not compose) gives none: the aid key's line is used instead."""
+    if "source" not in front:
+        return {}
+    try:
+        root = yaml.compose(front, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except (yaml.YAMLError, RecursionError):
+        return {}
+    found: dict[tuple[str, int], int] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return found
+    for key_node, value in root.value:
+        if not isinstance(value, yaml.SequenceNode):
+            continue
+        for i, item in enumerate(value.value):
+            line = item.start_mark.line
+            if isinstance(item, yaml.MappingNode):
+                line = next((k.start_mark.line for k, _ in item.value if k.value == SOURCE), line)
+            found[(str(key_node.value), i)] = line + 2  # 1-based, after the opening ---
+    return found
 
 
 def parse_front_matter(text: str, shown: str) -> dict[str, Any]:
@@ -329,21 +396,27 @@ def aids(meta: dict[str, Any], front: str, shown: str) -> dict[str, Any]:
     def line(key: str) -> int:
         return line_of(front, key)
 
+    lines = source_lines(front)
     return {
         "summary": _text(meta.get("summary"), "summary", shown, line),
-        "key_points": _string_list(meta.get("key_points"), "key_points", shown, line("key_points")),
+        "key_points": _key_points(meta.get("key_points"), shown, line("key_points"), lines),
         "timeline": tuple(
             TimelineEntry(**r)
             for r in _records(
-                meta.get("timeline"), "timeline", ("date", "event"), shown, line("timeline")
+                meta.get("timeline"), "timeline", ("date", "event"), shown, line("timeline"), lines
             )
         ),
         "key_terms": tuple(
             KeyTerm(**r)
             for r in _records(
-                meta.get("key_terms"), "key_terms", ("term", "definition"), shown, line("key_terms")
+                meta.get("key_terms"),
+                "key_terms",
+                ("term", "definition"),
+                shown,
+                line("key_terms"),
+                lines,
             )
         ),
-        "questions": _questions(meta.get("questions"), shown, line("questions")),
+        "questions": _questions(meta.get("questions"), shown, line("questions"), lines),
         "teacher_notes": _text(meta.get("teacher_notes"), "teacher_notes", shown, line),
     }

@@ -11,16 +11,42 @@ from build_report.errors import Diagnostic
 from build_report.project.config import DEFAULT_EDITIONS, Config, Edition
 
 
+class KeyPoint(str):
+    """A key point: its text (so everything that reads a key point as a string still does),
+    with the `source:` quote from the chapter that supports it and that quote's front matter
+    line (markup/aidsources.py checks the quote and links the point to it)."""
+
+    source: str
+    line: int
+    source_chapter: str  # the chapter file the quote is in, when not the aid's own
+
+    def __new__(
+        cls, text: str, source: str = "", line: int = 0, source_chapter: str = ""
+    ) -> KeyPoint:
+        point = super().__new__(cls, text)
+        point.source, point.line, point.source_chapter = source, line, source_chapter
+        return point
+
+    def __reduce__(self):  # pickled into the build's child processes with its source
+        return (KeyPoint, (str(self), self.source, self.line, self.source_chapter))
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     date: str
     event: str
+    source: str = ""  # a quote from the chapter's text that supports the entry
+    line: int = field(default=0, compare=False)  # the front matter line of the source
+    source_chapter: str = ""  # the chapter file the quote is in, when not the entry's own
 
 
 @dataclass(frozen=True)
 class KeyTerm:
     term: str
     definition: str
+    source: str = ""
+    line: int = field(default=0, compare=False)
+    source_chapter: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +55,9 @@ class Question:
 
     text: str
     answer: str = ""
+    source: str = ""  # the passage that answers it: teacher material too
+    line: int = field(default=0, compare=False)
+    source_chapter: str = ""
     # a student edition keeps only the answer's length: the handout rules room enough for it
     # in every edition (the teacher's writes the answer there), so their pages break alike
     answer_length: int = 0
@@ -47,7 +76,7 @@ class Chapter:
     title: str
     source: str
     summary: str = ""
-    key_points: tuple[str, ...] = ()
+    key_points: tuple[KeyPoint, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     key_terms: tuple[KeyTerm, ...] = ()
     questions: tuple[Question, ...] = ()
