@@ -12,6 +12,7 @@ from markupsafe import Markup
 from build_report import __version__
 from build_report.errors import BuildError
 from build_report.html.templates import fill
+from build_report.markup.blocks import mark_blocks
 from build_report.markup.parser import headings
 from build_report.markup.renderer import PRINT, chapter_html
 from build_report.markup.resolver import Resolver
@@ -46,7 +47,7 @@ def chapters_html(
     resolver = Resolver(book, files)
     resolver.apparatus.back_matter = back_matter
     out = []
-    for chapter in book.chapters:
+    for position, chapter in enumerate(book.chapters):
         tokens = list(chapter.tokens)
         try:
             body, notes = chapter_html(
@@ -68,7 +69,7 @@ def chapters_html(
         out.append(
             ChapterHtml(
                 chapter,
-                Markup(body),
+                Markup(mark_blocks(body, position)),  # the same names in every render
                 {k: Markup(v) for k, v in notes.items()},
                 href,
                 sections,

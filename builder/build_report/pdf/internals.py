@@ -211,3 +211,79 @@ class Part:
                 doc.output_intent,
             )
             return roomy(numbered.write_pdf)
+
+
+# Pseudo-elements whose text the ebook does not have: list markers, footnote calls and
+# numbers, generated page references ("p. 5"). A `::first-letter` is the block's own text.
+GENERATED = ("::before", "::after", "::marker", "::footnote-call", "::footnote-marker")
+
+
+def letters(text: str) -> int:
+    """What the page records count in: letters and digits only, so that white space (which
+    layout collapses), inserted hyphens and soft hyphens count the same in every render."""
+    return sum(1 for ch in text if ch.isalnum())
+
+
+def page_starts(document, attribute: str = "data-pb") -> list[dict]:
+    """Where each page of a laid-out `document` starts, in terms both renders share (the
+    blocks numbered by markup/blocks.py, in `attribute`): for each page, `block` (the
+    innermost numbered block holding the page's first text or image, or None) and `offset`
+    (the letters of that block on earlier pages), `text` (the page's first letters, to
+    check the place by), `next` (the first numbered block that begins on the page),
+    `section` (the id of the chapter `<section>` around the first content) and `chapters`
+    (the chapters, by number, with blocks on the page).
+
+    Walks each page's box tree (`page._page_box`: the root box, then the footnote area,
+    whose text the reader finds elsewhere in the ebook) in document order."""
+    from weasyprint.formatting_structure import boxes
+
+    seen: dict[str, int] = {}  # letters of each block laid out so far
+    begun: set[str] = set()
+    found: list[dict] = []
+    for page in document.pages:
+        record: dict = {"block": None, "offset": 0, "text": "", "next": None, "section": None}
+        chapters: set[int] = set()
+        record["chapters"] = chapters
+
+        def walk(box, stack: list[str], section: str | None) -> None:
+            element = getattr(box, "element", None)
+            tag = getattr(box, "element_tag", "") or ""
+            if element is not None and not tag.endswith(GENERATED):
+                name = element.get(attribute)
+                if name and (not stack or stack[-1] != name):
+                    stack = [*stack, name]
+                    chapters.add(int(name.split(".")[0]))
+                    if name not in begun:
+                        begun.add(name)
+                        if record["next"] is None:
+                            record["next"] = name
+                if tag == "section" and "chapter" in (element.get("class") or "").split():
+                    section = element.get("id") or section
+            elif tag.endswith(GENERATED):
+                return
+            if isinstance(box, boxes.TextBox):
+                count = letters(box.text)
+                if count and record["text"] == "" and record["block"] is None:
+                    _first(record, stack, seen, section, box.text)
+                for name in set(stack):
+                    seen[name] = seen.get(name, 0) + count
+                return
+            if isinstance(box, boxes.ReplacedBox):
+                if record["text"] == "" and record["block"] is None and stack:
+                    _first(record, stack, seen, section, "")
+                return
+            for child in getattr(box, "children", ()):
+                walk(child, stack, section)
+
+        walk(page._page_box.children[0], [], None)
+        record["chapters"] = sorted(chapters)
+        found.append(record)
+    return found
+
+
+def _first(record: dict, stack: list[str], seen: dict[str, int], section, text: str) -> None:
+    """The page's first content: its block (if numbered), how far into it, its letters."""
+    record["block"] = stack[-1] if stack else None
+    record["offset"] = seen.get(stack[-1], 0) if stack else 0
+    record["text"] = "".join(ch for ch in text if ch.isalnum())[:24]
+    record["section"] = section

@@ -62,6 +62,7 @@ class BuildSettings:
     chapter_break: str = "page"  # "page": each chapter on a new page; "none": they follow on
     summary: bool = True  # a summary page after the contents (chapters' summaries, key points)
     colophon: bool = True  # a back page: how to cite, source, licence, the editorial notice
+    print_pages: bool = True  # the ebook and html carry the PDF's page breaks (pages/)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class HandoutSettings:
     date: str = ""
     answer_lines: int = 4
     css: str = "styles/handout.css"
+    briefing_pages: bool = False  # each chapter heading cites its pages in the briefing's PDF
 
 
 @dataclass(frozen=True)
