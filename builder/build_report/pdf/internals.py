@@ -239,6 +239,7 @@ def page_starts(document, attribute: str = "data-pb") -> list[dict]:
 
     seen: dict[str, int] = {}  # letters of each block laid out so far
     begun: set[str] = set()
+    headers: set[int] = set()  # table headers and footers, repeated on every page they span
     found: list[dict] = []
     for page in document.pages:
         record: dict = {"block": None, "offset": 0, "text": "", "next": None, "section": None}
@@ -247,6 +248,10 @@ def page_starts(document, attribute: str = "data-pb") -> list[dict]:
 
         def walk(box, stack: list[str], section: str | None) -> None:
             element = getattr(box, "element", None)
+            if getattr(box, "is_header", False) or getattr(box, "is_footer", False):
+                if id(element) in headers:
+                    return  # a header row repeated: the page does not start there
+                headers.add(id(element))
             tag = getattr(box, "element_tag", "") or ""
             if element is not None and not tag.endswith(GENERATED):
                 name = element.get(attribute)
