@@ -97,7 +97,7 @@ class PageStore:
         self.root = root.resolve()
         self.folder = output_folder(root, output_dir)
 
-    def _name(self, html: str) -> str:
+    def name(self, html: str) -> str:
         body = f"pages\0{cache.tool_fingerprint()}\0{unclocked(html)}".encode()
         return hmac.new(cache.secret(), body, hashlib.sha256).hexdigest()[:40]
 
@@ -114,7 +114,7 @@ class PageStore:
         folder = cache._cache_folder(self.folder, PAGES_DIR)
         if folder is None:
             return None
-        name = self._name(html)
+        name = self.name(html)
         data = cache._read(folder / f"{name}.json", cache.MAX_RECORD_BYTES)
         record = cache._unsealed("pages", name, data)
         if not _valid(record) or self._inputs_key(record["inputs"]) != record["inputs_key"]:
@@ -127,6 +127,11 @@ class PageStore:
 
     def put(self, html: str, pages: PageMap, inputs) -> None:
         """Keep the record; nothing when an input is outside the project or unreadable."""
+        self.put_named(self.name(html), pages, inputs)
+
+    def put_named(self, name: str, pages: PageMap, inputs) -> None:
+        """`put`, under the name of the HTML (a parallel build lays out the book in parts, and
+        names the record by the whole book's HTML, made when it was planned)."""
         from build_report.files import write_text
 
         names = cache._relative(self.root, inputs)
@@ -134,7 +139,6 @@ class PageStore:
         folder = cache._cache_folder(self.folder, PAGES_DIR, create=True)
         if names is None or inputs_key is None or folder is None:
             return
-        name = self._name(html)
         record = {
             "pages": [p.as_json() for p in pages.pages],
             "inputs": names,
@@ -155,6 +159,11 @@ def _prune(folder: Path) -> None:
     for _, path in sorted(found, reverse=True)[PAGES_LIMIT:]:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+def blank_start() -> dict:
+    """A page without chapter text (the cover, the contents): no place in the ebook."""
+    return {"block": None, "offset": 0, "text": "", "next": None, "section": None, "chapters": []}
 
 
 def page_map_of(starts: list[dict]) -> PageMap:

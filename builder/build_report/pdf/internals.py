@@ -169,7 +169,10 @@ class Part:
         diagnostics = checked(self.layout, self.options, laid_resources, laid_logs)
         diagnostics += checked(self.layout, self.options, resources, logs)
         served = tuple(dict.fromkeys([*laid_resources.served, *resources.served]))
-        self.rendered = Rendered(data, self.pages, diagnostics, served)
+        from build_report.pdf.adapter import _page_starts
+
+        starts = _page_starts(self.layout, self.document)  # for the ebook: pages/record.py
+        self.rendered = Rendered(data, self.pages, diagnostics, served, starts)
         return self.rendered
 
     def anchors(self) -> dict[str, int]:
