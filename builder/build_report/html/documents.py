@@ -47,7 +47,7 @@ def chapters_html(
     resolver = Resolver(book, files)
     resolver.apparatus.back_matter = back_matter
     out = []
-    for position, chapter in enumerate(book.chapters):
+    for chapter in book.chapters:
         tokens = list(chapter.tokens)
         try:
             body, notes = chapter_html(
@@ -69,7 +69,7 @@ def chapters_html(
         out.append(
             ChapterHtml(
                 chapter,
-                Markup(mark_blocks(body, position)),  # the same names in every render
+                Markup(mark_blocks(body, chapter.number)),  # the same names in every render
                 {k: Markup(v) for k, v in notes.items()},
                 href,
                 sections,
@@ -169,8 +169,11 @@ def _print_chapters(book: Book) -> list[ChapterHtml]:
     return marked(chapters_html(book, PRINT))
 
 
-def handout_document(book: Book, selection: str = "", booklet: bool = False) -> str:
-    """The classroom handout: the same chapters, compact, with questions and answer space."""
+def handout_document(
+    book: Book, selection: str = "", booklet: bool = False, briefing: dict[int, str] | None = None
+) -> str:
+    """The classroom handout: the same chapters, compact, with questions and answer space.
+    `briefing`: what each chapter (by number) cites of the briefing's pages ("pp. 3-4")."""
     config = book.config
     return fill(
         "handout.html.jinja",
@@ -189,4 +192,5 @@ def handout_document(book: Book, selection: str = "", booklet: bool = False) -> 
         timeline=[entry for ch in book.chapters for entry in ch.timeline],
         key_terms=[term for ch in book.chapters for term in ch.key_terms],
         answer_lines=config.handout.answer_lines,
+        briefing=briefing or {},
     )

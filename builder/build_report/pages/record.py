@@ -70,9 +70,9 @@ class PageMap:
 
     pages: tuple[PageStart, ...]
 
-    def chapter_pages(self, position: int) -> tuple[str, str] | None:
-        """The printed numbers of the first and last page holding chapter `position`."""
-        labels = [p.label for p in self.pages if position in p.chapters]
+    def chapter_pages(self, number: int) -> tuple[str, str] | None:
+        """The printed numbers of the first and last page holding chapter `number`."""
+        labels = [p.label for p in self.pages if number in p.chapters]
         return (labels[0], labels[-1]) if labels else None
 
 
@@ -172,10 +172,15 @@ def page_map_of(starts: list[dict]) -> PageMap:
 
 def print_pages(book, no_cache: bool = False) -> PageMap:
     """The pages of the book's PDF (whole, not imposed), from the record its PDF build left,
-    or laid out now (and recorded) when there is none."""
+    or laid out now (and recorded) when there is none. With a selection of chapters
+    (--chapters), still the whole book's: its pages are the PDF's."""
+    import dataclasses
+
     from build_report.html.documents import print_document
     from build_report.pdf.adapter import Layout, PdfOptions, lay_out_pages
 
+    if book.whole:
+        book = dataclasses.replace(book, chapters=book.whole, whole=())
     html = print_document(book)
     store = None if no_cache else PageStore(book.root, book.config.build.output_dir)
     found = store.get(html) if store else None
@@ -186,3 +191,21 @@ def print_pages(book, no_cache: bool = False) -> PageMap:
     if store:
         store.put(html, pages, inputs)
     return pages
+
+
+def cited_pages(book, no_cache: bool = False) -> dict[int, str]:
+    """What each chapter (by number) cites of the briefing's pages, in the book's words:
+    "Briefing pp. 4–5" (the handout's chapter headings, `briefing_pages` under [handout])."""
+    pages = print_pages(book, no_cache)
+    label = book.config.report.label
+    cited: dict[int, str] = {}
+    for chapter in book.all_chapters:
+        found = pages.chapter_pages(chapter.number)
+        if found is None:
+            continue
+        first, last = found
+        if first == last:
+            cited[chapter.number] = book.words("briefing_page", label=label, first=first)
+        else:
+            cited[chapter.number] = book.words("briefing_pages", label=label, first=first, last=last)
+    return cited

@@ -20,5 +20,11 @@ def selection_label(book: Book, spec: str | None) -> str:
 def handout_layout(book: Book, options: PdfOptions, selection: str | None = None) -> Layout:
     from build_report.html.documents import handout_document
 
-    html = handout_document(book, selection_label(book, selection), booklet=options.booklet)
+    briefing = None
+    if book.config.handout.briefing_pages:  # the briefing's pages, as its PDF lays them out
+        from build_report.pages.record import cited_pages
+
+        briefing = cited_pages(book, no_cache=not options.reuse_parts or options.allow_network)
+    label = selection_label(book, selection)
+    html = handout_document(book, label, booklet=options.booklet, briefing=briefing)
     return Layout.of(book, html, book.config.handout.css)
