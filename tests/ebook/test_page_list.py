@@ -4,7 +4,6 @@ the page numbers come from (pages/record.py, ebook/pagebreaks.py)."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import zipfile
@@ -53,6 +52,20 @@ def epub_documents(path: Path) -> tuple[dict[str, etree._Element], list[str], et
     return docs, spine, package
 
 
+def reading_order(element: etree._Element, text: list) -> None:
+    """The text under `element` as (None, text), and each page marker as (marker, "")."""
+    if element.get("role") == "doc-noteref":
+        return  # a note's number: generated in print, not body text
+    if element.get("role") == "doc-pagebreak":
+        text.append((element, ""))
+    elif element.text:
+        text.append((None, element.text))
+    for child in element:
+        reading_order(child, text)
+        if child.tail:
+            text.append((None, child.tail))
+
+
 def markers_in_order(docs, spine) -> list[tuple[str, str, str, str]]:
     """Every page marker in reading order: (document, id, the letters before and after it in
     its document)."""
@@ -61,20 +74,7 @@ def markers_in_order(docs, spine) -> list[tuple[str, str, str, str]]:
         root = docs[name]
         body = root.find("x:body", NS)
         text: list[tuple[etree._Element | None, str]] = []
-
-        def walk(element):
-            if element.get("role") == "doc-noteref":
-                return  # a note's number: generated in print, not body text
-            if element.get("role") == "doc-pagebreak":
-                text.append((element, ""))
-            elif element.text:
-                text.append((None, element.text))
-            for child in element:
-                walk(child)
-                if child.tail:
-                    text.append((None, child.tail))
-
-        walk(body)
+        reading_order(body, text)
         for i, (marker, _) in enumerate(text):
             if marker is None:
                 continue
@@ -121,12 +121,16 @@ def check_agreement(epub: Path, pdf: Path) -> list[str]:
     nav = docs["nav.xhtml"].find(".//x:nav[@epub:type='page-list']", NS)
     assert nav is not None and nav.get("role") == "doc-pagelist" and nav.get("hidden")
     entries = [(a.text, a.get("href")) for a in nav.iterfind(".//x:a", NS)]
-    assert entries == [(label, f"{n}#{i}") for (n, i, _, _), label in zip(markers, labels)]
+    wanted = [f"{name}#{ident}" for name, ident, _, _ in markers]
+    assert entries == list(zip(labels, wanted, strict=True))
     # and the package says where the page breaks come from
     meta = package.find(".//opf:meta[@property='pageBreakSource']", NS)
     assert meta is not None and meta.text.startswith("urn:uuid:")
-    features = {m.text for m in package.iterfind(".//opf:meta", NS)
-                if m.get("property") == "schema:accessibilityFeature"}
+    features = {
+        m.text
+        for m in package.iterfind(".//opf:meta", NS)
+        if m.get("property") == "schema:accessibilityFeature"
+    }
     assert {"pageBreakMarkers", "pageNavigation"} <= features
     return labels
 
@@ -137,6 +141,7 @@ def test_briefing_markers_are_the_pdf_pages(tmp_path: Path) -> None:
     records = list((root / "build" / ".cache" / "pages").glob("*.json"))
     assert len(records) == 1, "the PDF build records where its pages start"
     build(root, "epub")
+    build(root, "html")
     pdf = next((root / "build").glob("*.pdf"))
     epub = next((root / "build").glob("*.epub"))
     labels = check_agreement(epub, pdf)
@@ -144,6 +149,68 @@ def test_briefing_markers_are_the_pdf_pages(tmp_path: Path) -> None:
     chapter_pages = [i + 1 for i, text in enumerate(pdf_pages(pdf)) if "chapter1" in text]
     # every page from the first chapter's on has its marker; cover, contents, summary none
     assert [int(n) for n in labels] == list(range(chapter_pages[0], count + 1))
+    # the html folder is the same file set: the same markers and page-list
+    folder = root / "build" / "html"
+    _, spine, _ = epub_documents(epub)
+    with zipfile.ZipFile(epub) as archive:
+        for name in [*spine, "nav.xhtml"]:
+            assert (folder / name).read_bytes() == archive.read(f"EPUB/{name}"), name
+        assert not any(b"data-pb=" in archive.read(n) for n in archive.namelist()), (
+            "the block names are the layout's business, not the reader's"
+        )
+
+
+def test_a_selection_keeps_the_whole_books_pages(tmp_path: Path) -> None:
+    """An ebook of chapter 3 only: its markers are the pages chapter 3 has in the whole PDF."""
+    root = briefing(tmp_path / "briefing")
+    build(root, "pdf")
+    build(root, "epub", "--chapters", "3", "-o", root / "build" / "three.epub")
+    pdf = next((root / "build").glob("*.pdf"))
+    labels = [int(n) for n in check_agreement(root / "build" / "three.epub", pdf)]
+    pages = pdf_pages(pdf)
+    title = normalize("Key Interactions and Encounters")
+    assert labels and all(title in pages[n - 1] or title not in pages[n - 2] for n in labels)
+    assert labels[0] == next(i + 1 for i, text in enumerate(pages) if "chapter3" + title in text)
+
+
+def test_without_print_pages_no_markers(tmp_path: Path) -> None:
+    root = briefing(tmp_path / "briefing")
+    toml = root / "report.toml"
+    toml.write_text(toml.read_text().replace("[build]\n", "[build]\nprint_pages = false\n"))
+    build(root, "epub")
+    docs, _, package = epub_documents(next((root / "build").glob("*.epub")))
+    assert not any(
+        root.find(".//x:*[@role='doc-pagebreak']", NS) is not None for root in docs.values()
+    )
+    assert docs["nav.xhtml"].find(".//x:nav[@epub:type='page-list']", NS) is None
+    assert package.find(".//opf:meta[@property='pageBreakSource']", NS) is None
+    assert not (root / "build" / ".cache" / "pages").exists(), "nothing was laid out"
+
+
+def test_handout_cites_the_briefings_pages(tmp_path: Path) -> None:
+    """[handout] briefing_pages: each chapter heading says where the chapter is in the PDF."""
+    root = new_project(tmp_path / "book").root
+    long = "\n\n".join(f"Paragraph {n} of the long chapter. " * 12 for n in range(30))
+    (root / "chapters").mkdir()
+    (root / "chapters" / "01-long.md").write_text(f"---\ntitle: Long One\n---\n\n{long}\n")
+    short = "---\ntitle: Short Two\n---\n\nZebra crossing.\n"
+    (root / "chapters" / "02-short.md").write_text(short)
+    toml = root / "report.toml"
+    toml.write_text(toml.read_text() + "\n[handout]\nbriefing_pages = true\n")
+    build(root, "pdf")
+    build(root, "handout")
+    pages = pdf_pages(next(p for p in (root / "build").glob("*.pdf") if "handout" not in p.name))
+    first = [i + 1 for i, text in enumerate(pages) if "longone" in text and "paragraph0" in text]
+    second = [i + 1 for i, text in enumerate(pages) if "zebracrossing" in text]
+    assert first and second and second[0] > first[0] + 1, "chapter 1 runs over pages"
+    handout = next((root / "build").glob("*handout*.pdf"))
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(handout), "-"], capture_output=True, text=True
+        ).stdout.split()
+    )
+    assert f"Briefing pp. {first[0]}–{second[0] - 1}" in text
+    assert f"Briefing p. {second[0]}" in text
 
 
 CORPUS = corpus_folder()
@@ -176,3 +243,20 @@ def test_a_long_book_markers_are_the_pdf_pages(tmp_path: Path, jobs: str) -> Non
     chapter_pages = count - labels[0] + 1
     assert len(labels) >= 0.95 * chapter_pages, f"pages without a marker: {labels}"
     assert labels[-1] == count
+    if jobs == "1":  # pages that start mid-paragraph, in code and in tables pass EPUBCheck
+        from build_report.ebook.epubcheck import run_epubcheck
+
+        assert run_epubcheck(epub, shown=epub.name) == []
+
+
+@pytest.mark.slow
+def test_epubcheck_accepts_the_page_breaks(tmp_path: Path) -> None:
+    """The markers, the page-list and the package's pageBreakSource: no error, no warning."""
+    from build_report.ebook.epubcheck import run_epubcheck
+
+    root = briefing(tmp_path / "briefing")
+    build(root, "epub")
+    epub = next((root / "build").glob("*.epub"))
+    docs, _, _ = epub_documents(epub)
+    assert docs["nav.xhtml"].find(".//x:nav[@epub:type='page-list']//x:a", NS) is not None
+    assert run_epubcheck(epub, shown=epub.name) == []

@@ -238,6 +238,7 @@ def _documents(
             raise BuildError(
                 chapter.source, f"could not make XHTML: {exc}", "report this"
             ) from None
+    context["page_list"] = []
     if pages is not None:
         from build_report.ebook.pagebreaks import place
 

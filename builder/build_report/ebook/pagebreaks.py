@@ -43,7 +43,9 @@ def marker_id(label: str) -> str:
     return f"page-{label}"
 
 
-def place(documents: dict[str, bytes], chapter_files: list[str], pages: PageMap) -> list[PageTarget]:
+def place(
+    documents: dict[str, bytes], chapter_files: list[str], pages: PageMap
+) -> list[PageTarget]:
     """Put each page's marker into the chapter documents (by chapter position in
     `chapter_files`), in place; the page-list entries, in page order."""
     trees = {name: etree.fromstring(documents[name]) for name in dict.fromkeys(chapter_files)}
@@ -53,9 +55,10 @@ def place(documents: dict[str, bytes], chapter_files: list[str], pages: PageMap)
         for element in root.iter(f"{{{XHTML_NS}}}*"):
             if element.get(ATTRIBUTE):
                 blocks.setdefault(element.get(ATTRIBUTE), (name, element))
-            if element.tag == f"{{{XHTML_NS}}}section" and "chapter" in (
-                element.get("class") or ""
-            ).split():
+            if (
+                element.tag == f"{{{XHTML_NS}}}section"
+                and "chapter" in (element.get("class") or "").split()
+            ):
                 sections.setdefault(element.get("id") or "", (name, element))
     targets: list[PageTarget] = []
     previous_section = None
@@ -199,4 +202,4 @@ def strip_block_names(data: bytes) -> bytes:
         return data
     import re
 
-    return re.sub(rb'\s' + marker + rb'[0-9.]*"', b"", data)
+    return re.sub(rb"\s" + marker + rb'[0-9.]*"', b"", data)

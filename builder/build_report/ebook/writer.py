@@ -38,6 +38,8 @@ def _ebook(book: Book, options: Options, kind: str) -> tuple[Path, Ebook]:
 
         pages = print_pages(book, no_cache=options.no_cache or options.allow_network)
     ebook = build_ebook(book, pages)
+    if pages is not None:  # the print layout's files: its page breaks change with them
+        ebook.inputs = tuple(dict.fromkeys([*ebook.inputs, *pages.inputs]))
     fail_on(ebook.diagnostics, options.strict, kind)
     return path, ebook
 

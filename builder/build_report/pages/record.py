@@ -66,9 +66,11 @@ class PageStart:
 
 @dataclass(frozen=True)
 class PageMap:
-    """The pages of one print layout, in order."""
+    """The pages of one print layout, in order, and the files that layout loaded (an output
+    made from it is out of date when one changes: print.css, a font)."""
 
     pages: tuple[PageStart, ...]
+    inputs: tuple[Path, ...] = ()
 
     def chapter_pages(self, number: int) -> tuple[str, str] | None:
         """The printed numbers of the first and last page holding chapter `number`."""
@@ -120,10 +122,12 @@ class PageStore:
         if not _valid(record) or self._inputs_key(record["inputs"]) != record["inputs_key"]:
             return None
         try:
-            pages = tuple(PageStart(**{**p, "chapters": tuple(p["chapters"])}) for p in record["pages"])
+            pages = tuple(
+                PageStart(**{**p, "chapters": tuple(p["chapters"])}) for p in record["pages"]
+            )
         except TypeError:
             return None
-        return PageMap(pages)
+        return PageMap(pages, tuple(self.root / name for name in record["inputs"]))
 
     def put(self, html: str, pages: PageMap, inputs) -> None:
         """Keep the record; nothing when an input is outside the project or unreadable."""
@@ -187,15 +191,16 @@ def print_pages(book, no_cache: bool = False) -> PageMap:
     if found is not None:
         return found
     starts, inputs = lay_out_pages(Layout.of(book, html), PdfOptions())
-    pages = page_map_of(starts)
+    pages = dataclasses.replace(page_map_of(starts), inputs=inputs)
     if store:
         store.put(html, pages, inputs)
     return pages
 
 
-def cited_pages(book, no_cache: bool = False) -> dict[int, str]:
+def cited_pages(book, no_cache: bool = False) -> tuple[dict[int, str], tuple[Path, ...]]:
     """What each chapter (by number) cites of the briefing's pages, in the book's words:
-    "Briefing pp. 4–5" (the handout's chapter headings, `briefing_pages` under [handout])."""
+    "Briefing pp. 4–5" (the handout's chapter headings, `briefing_pages` under [handout]),
+    and the files the briefing's layout loaded."""
     pages = print_pages(book, no_cache)
     label = book.config.report.label
     cited: dict[int, str] = {}
@@ -207,5 +212,7 @@ def cited_pages(book, no_cache: bool = False) -> dict[int, str]:
         if first == last:
             cited[chapter.number] = book.words("briefing_page", label=label, first=first)
         else:
-            cited[chapter.number] = book.words("briefing_pages", label=label, first=first, last=last)
-    return cited
+            cited[chapter.number] = book.words(
+                "briefing_pages", label=label, first=first, last=last
+            )
+    return cited, pages.inputs

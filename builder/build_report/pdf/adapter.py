@@ -239,6 +239,7 @@ class Layout:
     origins: dict[str, str]
     warnings: tuple[Diagnostic, ...] = ()  # what rendering found (links it dropped)
     stylesheet: str = ""  # the document's stylesheet, as report.toml names it (for errors)
+    also_read: tuple[Path, ...] = ()  # files read for it elsewhere (the briefing's layout)
 
     @classmethod
     def of(cls, book: Book, html: str, stylesheet: str = "") -> Layout:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from build_report.pdf.adapter import Layout, PdfOptions
 from build_report.project.model import Book
 
@@ -20,11 +22,13 @@ def selection_label(book: Book, spec: str | None) -> str:
 def handout_layout(book: Book, options: PdfOptions, selection: str | None = None) -> Layout:
     from build_report.html.documents import handout_document
 
-    briefing = None
+    briefing, inputs = None, ()
     if book.config.handout.briefing_pages:  # the briefing's pages, as its PDF lays them out
         from build_report.pages.record import cited_pages
 
-        briefing = cited_pages(book, no_cache=not options.reuse_parts or options.allow_network)
+        no_cache = not options.reuse_parts or options.allow_network
+        briefing, inputs = cited_pages(book, no_cache=no_cache)
     label = selection_label(book, selection)
     html = handout_document(book, label, booklet=options.booklet, briefing=briefing)
-    return Layout.of(book, html, book.config.handout.css)
+    layout = Layout.of(book, html, book.config.handout.css)
+    return dataclasses.replace(layout, also_read=inputs) if inputs else layout

@@ -238,60 +238,69 @@ def page_starts(document, attribute: str = "data-pb") -> list[dict]:
 
     Walks each page's box tree (`page._page_box`: the root box, then the footnote area,
     whose text the reader finds elsewhere in the ebook) in document order."""
-    from weasyprint.formatting_structure import boxes
-
-    seen: dict[str, int] = {}  # letters of each block laid out so far
-    begun: set[str] = set()
-    headers: set[int] = set()  # table headers and footers, repeated on every page they span
-    found: list[dict] = []
-    for page in document.pages:
-        record: dict = {"block": None, "offset": 0, "text": "", "next": None, "section": None}
-        chapters: set[int] = set()
-        record["chapters"] = chapters
-
-        def walk(box, stack: list[str], section: str | None) -> None:
-            element = getattr(box, "element", None)
-            if getattr(box, "is_header", False) or getattr(box, "is_footer", False):
-                if id(element) in headers:
-                    return  # a header row repeated: the page does not start there
-                headers.add(id(element))
-            tag = getattr(box, "element_tag", "") or ""
-            if element is not None and not tag.endswith(GENERATED):
-                name = element.get(attribute)
-                if name and (not stack or stack[-1] != name):
-                    stack = [*stack, name]
-                    chapters.add(int(name.split(".")[0]))
-                    if name not in begun:
-                        begun.add(name)
-                        if record["next"] is None:
-                            record["next"] = name
-                if tag == "section" and "chapter" in (element.get("class") or "").split():
-                    section = element.get("id") or section
-            elif tag.endswith(GENERATED):
-                return
-            if isinstance(box, boxes.TextBox):
-                count = letters(box.text)
-                if count and record["text"] == "" and record["block"] is None:
-                    _first(record, stack, seen, section, box.text)
-                for name in set(stack):
-                    seen[name] = seen.get(name, 0) + count
-                return
-            if isinstance(box, boxes.ReplacedBox):
-                if record["text"] == "" and record["block"] is None and stack:
-                    _first(record, stack, seen, section, "")
-                return
-            for child in getattr(box, "children", ()):
-                walk(child, stack, section)
-
-        walk(page._page_box.children[0], [], None)
-        record["chapters"] = sorted(chapters)
-        found.append(record)
-    return found
+    walker = _PageWalker(attribute)
+    return [walker.page(page._page_box.children[0]) for page in document.pages]
 
 
-def _first(record: dict, stack: list[str], seen: dict[str, int], section, text: str) -> None:
-    """The page's first content: its block (if numbered), how far into it, its letters."""
-    record["block"] = stack[-1] if stack else None
-    record["offset"] = seen.get(stack[-1], 0) if stack else 0
-    record["text"] = "".join(ch for ch in text if ch.isalnum())[:24]
-    record["section"] = section
+class _PageWalker:
+    """page_starts' walk, page after page: what it has seen so far carries over."""
+
+    def __init__(self, attribute: str) -> None:
+        from weasyprint.formatting_structure import boxes
+
+        self.boxes = boxes
+        self.attribute = attribute
+        self.seen: dict[str, int] = {}  # letters of each block laid out so far
+        self.begun: set[str] = set()
+        self.headers: set[int] = set()  # table headers and footers, repeated on each page
+
+    def page(self, root) -> dict:
+        self.record: dict = {"block": None, "offset": 0, "text": "", "next": None}
+        self.record["section"] = None
+        self.chapters: set[int] = set()
+        self.walk(root, [], None)
+        self.record["chapters"] = sorted(self.chapters)
+        return self.record
+
+    def walk(self, box, stack: list[str], section: str | None) -> None:
+        element = getattr(box, "element", None)
+        tag = getattr(box, "element_tag", "") or ""
+        if tag.endswith(GENERATED):
+            return
+        if getattr(box, "is_header", False) or getattr(box, "is_footer", False):
+            if id(element) in self.headers:
+                return  # a header row repeated: the page does not start there
+            self.headers.add(id(element))
+        if element is not None:
+            name = element.get(self.attribute)
+            if name and (not stack or stack[-1] != name):
+                stack = [*stack, name]
+                self.chapters.add(int(name.split(".")[0]))
+                if name not in self.begun:
+                    self.begun.add(name)
+                    if self.record["next"] is None:
+                        self.record["next"] = name
+            if tag == "section" and "chapter" in (element.get("class") or "").split():
+                section = element.get("id") or section
+        unplaced = self.record["text"] == "" and self.record["block"] is None
+        if isinstance(box, self.boxes.TextBox):
+            count = letters(box.text)
+            if count and unplaced:
+                self.first(stack, section, box.text)
+            for name in set(stack):
+                self.seen[name] = self.seen.get(name, 0) + count
+            return
+        if isinstance(box, self.boxes.ReplacedBox):
+            if unplaced and stack:
+                self.first(stack, section, "")
+            return
+        for child in getattr(box, "children", ()):
+            self.walk(child, stack, section)
+
+    def first(self, stack: list[str], section: str | None, text: str) -> None:
+        """The page's first content: its block (if numbered), how far into it, its letters."""
+        record = self.record
+        record["block"] = stack[-1] if stack else None
+        record["offset"] = self.seen.get(stack[-1], 0) if stack else 0
+        record["text"] = "".join(ch for ch in text if ch.isalnum())[:24]
+        record["section"] = section

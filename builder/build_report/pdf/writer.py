@@ -169,7 +169,8 @@ def render_layout(layout: Layout, output: Path, options: PdfOptions) -> tuple[by
     done = lay_out(layout, options)
     if done.starts and options.reuse_parts and not options.allow_network:
         _record_pages(layout, done)
-    return done.data, Written(output, done.pages, None, warnings + done.diagnostics, done.inputs)
+    inputs = tuple(dict.fromkeys([*done.inputs, *layout.also_read]))
+    return done.data, Written(output, done.pages, None, warnings + done.diagnostics, inputs)
 
 
 def _record_pages(layout: Layout, done) -> None:
