@@ -111,7 +111,10 @@ def _first_child(parent: etree._Element, marker: etree._Element) -> None:
 
 def _skipped(element: etree._Element) -> bool:
     """What the print layout does not count as the block's text: a note's call number (a
-    generated footnote call in print), and markers placed already."""
+    generated footnote call in print), MathML (drawn as an image in print), and markers
+    placed already."""
+    if etree.QName(element).localname == "math":
+        return True
     return element.get("role") in ("doc-noteref", "doc-pagebreak")
 
 
