@@ -20,7 +20,7 @@ NS = {
     "opf": "http://www.idpf.org/2007/opf",
 }
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-FOLLOWING = 24  # letters after a marker that must be on its page
+WORDS = 5  # words after (and before) a marker that must be on its page (the page before)
 
 
 def briefing(root: Path) -> Path:
@@ -54,8 +54,8 @@ def epub_documents(path: Path) -> tuple[dict[str, etree._Element], list[str], et
 
 def reading_order(element: etree._Element, text: list) -> None:
     """The text under `element` as (None, text), and each page marker as (marker, "")."""
-    if element.get("role") == "doc-noteref":
-        return  # a note's number: generated in print, not body text
+    if element.get("role") == "doc-noteref" or etree.QName(element).localname == "math":
+        return  # a note's number (generated in print), MathML (drawn as an image in print)
     if element.get("role") == "doc-pagebreak":
         text.append((element, ""))
     elif element.text:
@@ -72,16 +72,33 @@ def markers_in_order(docs, spine) -> list[tuple[str, str, str, str]]:
     found = []
     for name in spine:
         root = docs[name]
-        body = root.find("x:body", NS)
+        chapter = root.find(".//x:section[@role='doc-chapter']", NS)  # not the pager after it
+        if chapter is None:
+            assert root.find(".//x:*[@role='doc-pagebreak']", NS) is None, name
+            continue
         text: list[tuple[etree._Element | None, str]] = []
-        reading_order(body, text)
+        reading_order(chapter, text)
         for i, (marker, _) in enumerate(text):
             if marker is None:
                 continue
-            before = normalize("".join(t for m, t in text[:i] if m is None))
-            after = normalize("".join(t for m, t in text[i + 1 :] if m is None))
-            found.append((name, marker.get("id"), before[-FOLLOWING:], after[:FOLLOWING]))
+            before = words("".join(t for m, t in text[:i] if m is None))
+            after = words("".join(t for m, t in text[i + 1 :] if m is None))
+            found.append((name, marker.get("id"), before[-WORDS:], after[:WORDS]))
     return found
+
+
+def words(text: str) -> list[str]:
+    """The words of `text`, letters and digits only (see conftest.normalize)."""
+    return [w for w in (normalize(w) for w in text.split()) if w]
+
+
+def on_page(found: list[str], page: str) -> bool:
+    """Whether these words are on the page, in this order, with at most a few letters between
+    them: what print adds that the XHTML has not (a list item's number, a hyphenated word's
+    parts counted apart)."""
+    import re
+
+    return re.search(".{0,3}".join(re.escape(w) for w in found), page) is not None
 
 
 def pdf_pages(path: Path) -> list[str]:
@@ -106,11 +123,11 @@ def check_agreement(epub: Path, pdf: Path) -> list[str]:
         assert ident == f"page-{label}"
         assert len(marker) == 0 and not (marker.text or "").strip(), "a marker shows nothing"
         assert after, f"nothing follows the marker of page {label} in {name}"
-        assert after in pages[int(label) - 1], (
+        assert on_page(after, pages[int(label) - 1]), (
             f"{name}: the text after page {label}'s marker, {after!r}, is not on PDF page {label}"
         )
         if before:  # and the marker is not late: what comes before it is on the page before
-            assert before in pages[int(label) - 2], (
+            assert on_page(before, pages[int(label) - 2]), (
                 f"{name}: the text before page {label}'s marker, {before!r}, is not on PDF "
                 f"page {int(label) - 1}"
             )
@@ -217,15 +234,18 @@ CORPUS = corpus_folder()
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (CORPUS / "rust-book").is_dir(), reason=f"no corpus at {CORPUS}")
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_long_book_markers_are_the_pdf_pages(tmp_path: Path, jobs: str) -> None:
-    """A long book (chapters of the Rust book: pages that start mid-paragraph, in code, in
-    tables, with figures), laid out in one process or in parallel parts: the ebook reuses the
-    record either build leaves."""
-    root = tmp_path / "rust"
+@pytest.mark.parametrize(
+    ("source", "jobs"), [("rust-book", "1"), ("rust-book", "2"), ("pandoc-testsuite", "1")]
+)
+def test_a_long_book_markers_are_the_pdf_pages(tmp_path: Path, source: str, jobs: str) -> None:
+    """Real books: chapters of the Rust book (pages that start mid-paragraph, in code, in
+    tables, with figures), laid out in one process or in parallel parts, and pandoc's test
+    document (lists, notes, math, raw HTML): the ebook reuses the record either build leaves."""
+    if not (CORPUS / source).is_dir():
+        pytest.skip(f"no corpus at {CORPUS}")
+    root = tmp_path / source
     made = subprocess.run(
-        [sys.executable, str(CORPUS / "make_project.py"), str(CORPUS / "rust-book"), str(root)],
+        [sys.executable, str(CORPUS / "make_project.py"), str(CORPUS / source), str(root)],
         capture_output=True,
         text=True,
     )
@@ -241,7 +261,8 @@ def test_a_long_book_markers_are_the_pdf_pages(tmp_path: Path, jobs: str) -> Non
     labels = [int(n) for n in check_agreement(epub, pdf)]
     count = len(pdf_pages(pdf))
     chapter_pages = count - labels[0] + 1
-    assert len(labels) >= 0.95 * chapter_pages, f"pages without a marker: {labels}"
+    # (a page left blank has no marker: pandoc's raw HTML chapter makes one)
+    assert len(labels) >= 0.9 * chapter_pages, f"pages without a marker: {labels}"
     assert labels[-1] == count
     if jobs == "1":  # pages that start mid-paragraph, in code and in tables pass EPUBCheck
         from build_report.ebook.epubcheck import run_epubcheck
