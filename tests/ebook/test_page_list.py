@@ -281,3 +281,18 @@ def test_epubcheck_accepts_the_page_breaks(tmp_path: Path) -> None:
     docs, _, _ = epub_documents(epub)
     assert docs["nav.xhtml"].find(".//x:nav[@epub:type='page-list']//x:a", NS) is not None
     assert run_epubcheck(epub, shown=epub.name) == []
+
+
+def test_all_lays_the_book_out_once(tmp_path: Path, monkeypatch) -> None:
+    """`all` writes the PDF before it makes the ebook, which then takes its pages from the
+    PDF's record: the ebook's own layout is never called."""
+    import build_report.pdf.adapter as adapter
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the ebook laid the book out again")
+
+    monkeypatch.setattr(adapter, "lay_out_pages", refused)
+    root = briefing(tmp_path / "briefing")
+    build(root, "all")
+    pdf = next((root / "build").glob("*.pdf"))
+    check_agreement(next((root / "build").glob("*.epub")), pdf)
