@@ -160,12 +160,12 @@ def _build(config: Config, folder: Path, outputs: list[tuple[str, Options]]) -> 
 
 def _phases(todo: list) -> list[list]:
     """The jobs in one phase, or two when a PDF and an ebook are both to be built (`all`):
-    the PDF first, so that the ebook finds the pages it laid out (pages/record.py) instead of
-    laying the book out once more; the chapters are read again for the second phase, which
-    costs far less than a layout."""
-    first = [job for job in todo if job[1] in ("pdf", "handout")]
-    rest = [job for job in todo if job[1] not in ("pdf", "handout")]
-    if any(kind == "pdf" for _, kind, _ in first) and rest and first + rest == todo:
+    the PDF first, so that the ebook (and a handout that cites the briefing's pages) finds
+    the pages it laid out (pages/record.py) instead of laying the book out once more; the
+    chapters are read again for the second phase, which costs far less than a layout."""
+    first = [job for job in todo if job[1] == "pdf"]
+    rest = todo[len(first) :]
+    if first and todo[: len(first)] == first and any(job[1] != "handout" for job in rest):
         return [first, rest]
     return [todo]
 
