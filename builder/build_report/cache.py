@@ -480,7 +480,8 @@ class PartStore:
         with contextlib.suppress(OSError):
             os.utime(folder / f"{name}.json", follow_symlinks=False)  # recently used
         inputs = tuple(self.root / n for n in record["inputs"])
-        return Rendered(data, record["pages"], [], inputs)
+        starts = tuple(record.get("starts") or ())  # where its pages start: pages/record.py
+        return Rendered(data, record["pages"], [], inputs, starts)
 
     def put(self, html: str, rendered) -> None:
         """Keep a part that rendered without warnings (one with warnings is built again, so
@@ -503,6 +504,8 @@ class PartStore:
             "inputs": inputs,
             "inputs_key": inputs_key,
         }
+        if getattr(rendered, "starts", ()):
+            record["starts"] = list(rendered.starts)
         write_text(folder / f"{name}.json", _sealed("part", name, record))
         _prune(folder, self.limit)
 
@@ -516,6 +519,8 @@ def _part_record(record: dict | None) -> bool:
         and isinstance(record.get("sha256"), str)
         and isinstance(record.get("inputs_key"), str)
         and _is_list_of_str(record.get("inputs"))
+        and isinstance(record.get("starts", []), list)
+        and all(isinstance(start, dict) for start in record.get("starts", []))
     )
 
 

@@ -148,19 +148,33 @@ def _build(config: Config, folder: Path, outputs: list[tuple[str, Options]]) -> 
 
         sources = cache.snapshot(config.root)  # before reading: see cache.snapshot
         console.current.step("reading chapters", 0.0, 0.05)
-        engine = any(writer(kind).uses_engine for _, kind, _ in todo)
-        jobs = in_child(
-            lambda: _jobs(config, [(kind, o) for _, kind, o in todo]),
-            _load_engine if engine else None,
-            start_clock(config),  # time_limit holds from here, for every stage (processes.py)
-        )
-        for (index, kind, job_options), job in zip(todo, jobs, strict=True):
-            done = writer(kind).write(job)
-            if done.path.is_file():
-                remember(done.path)  # ours now: the next build may replace it
-            _to_cache(folder, config.root, kind, job_options, done, sources)
-            written[index] = done
+        deadline = start_clock(config)  # time_limit holds from here, for every stage
+        for phase in _phases(todo) if config.build.print_pages else [todo]:
+            engine = any(writer(kind).uses_engine for _, kind, _ in phase)
+            jobs = in_child(
+                lambda phase=phase: _jobs(config, [(kind, o) for _, kind, o in phase]),
+                _load_engine if engine else None,
+                deadline,
+            )
+            for (index, kind, job_options), job in zip(phase, jobs, strict=True):
+                done = writer(kind).write(job)
+                if done.path.is_file():
+                    remember(done.path)  # ours now: the next build may replace it
+                _to_cache(folder, config.root, kind, job_options, done, sources)
+                written[index] = done
     return [written[i] for i in range(len(outputs))]
+
+
+def _phases(todo: list) -> list[list]:
+    """The jobs in one phase, or two when a PDF and an ebook are both to be built (`all`):
+    the PDF first, so that the ebook (and a handout that cites the briefing's pages) finds
+    the pages it laid out (pages/record.py) instead of laying the book out once more; the
+    chapters are read again for the second phase, which costs far less than a layout."""
+    first = [job for job in todo if job[1] == "pdf"]
+    rest = todo[len(first) :]
+    if first and todo[: len(first)] == first and any(job[1] != "handout" for job in rest):
+        return [first, rest]
+    return [todo]
 
 
 def _stage_emit_html(

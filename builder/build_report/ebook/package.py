@@ -19,6 +19,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from build_report import __version__
+from build_report.ebook.pagebreaks import strip_block_names
 from build_report.ebook.xhtml import XHTML_NS, finish_document, fragment_to_xhtml
 from build_report.errors import BuildError, Diagnostic
 from build_report.html.documents import chapters_html, has_editorial, target_lists
@@ -27,6 +28,7 @@ from build_report.markup.aidsources import AidLinks
 from build_report.markup.references import css_references, css_target
 from build_report.markup.renderer import EPUB
 from build_report.markup.resolver import book_findings
+from build_report.pages.record import PageMap
 from build_report.project.model import Book
 from build_report.resources import ProjectResources, svg_references
 
@@ -104,6 +106,7 @@ class Ebook:
     spine: list[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     inputs: tuple[Path, ...] = ()
+    page_list: bool = False  # it carries the print book's page breaks (pagebreaks.py)
 
 
 def chapter_files(book: Book) -> dict[str, str]:
@@ -159,11 +162,12 @@ def _context(book: Book, chapters, stylesheet: str) -> dict:
     }
 
 
-def build_ebook(book: Book) -> Ebook:
+def build_ebook(book: Book, pages: PageMap | None = None) -> Ebook:
     """Render every document and gather every file they use, through the resource gatekeeper.
 
     Every file the documents use is named by where it really is in the project (after `..`
     and symbolic links), never by the URL as written, and the documents point at that name.
+    `pages`: the print book's pages, whose breaks the chapters then carry (pagebreaks.py).
     """
     resources = ProjectResources(book.root)
     files = chapter_files(book)
@@ -176,7 +180,7 @@ def build_ebook(book: Book) -> Ebook:
         context["since"], context["changes"] = book.since, book.changes  # --since
         context["change_files"] = {ch.number: files[ch.slug] for ch in book.chapters}
         context["aid_link"] = AidLinks(book, files)  # each aid to its passage
-        documents = _documents(chapters, files, context)
+        documents = _documents(chapters, files, context, pages)
         sources = {files[ch.slug]: ch.source for ch in book.chapters}
         _drop_dangling_links(documents, sources, diagnostics)
         images = _images(documents, resources, diagnostics, sources)
@@ -195,7 +199,8 @@ def build_ebook(book: Book) -> Ebook:
     spine = [COVER_PAGE, START_PAGE, *files.values()]
     ids = {i.href: i.id for i in items}
     served = tuple(dict.fromkeys(resources.served))
-    return Ebook(items, [ids[s] for s in spine], diagnostics, served)
+    has_pages = bool(context.get("page_list"))
+    return Ebook(items, [ids[s] for s in spine], diagnostics, served, has_pages)
 
 
 def _fitted(styles: list[Item], documents: list[bytes]) -> list[Item]:
@@ -211,8 +216,11 @@ def _fitted(styles: list[Item], documents: list[bytes]) -> list[Item]:
     return [Item(item.href, fitted[item.href]) for item in styles if item.href in fitted]
 
 
-def _documents(chapters: list, files: dict[str, str], context: dict) -> dict[str, bytes]:
-    """The cover, title page, chapters and nav, as finished XHTML by their file names."""
+def _documents(
+    chapters: list, files: dict[str, str], context: dict, pages: PageMap | None = None
+) -> dict[str, bytes]:
+    """The cover, title page, chapters and nav, as finished XHTML by their file names; with
+    `pages`, the chapters carry the print book's page breaks, and the nav its page-list."""
     documents: dict[str, bytes] = {}
     documents[COVER_PAGE] = finish_document(fill("epub/cover.xhtml.jinja", **context))
     documents[START_PAGE] = finish_document(fill("epub/title.xhtml.jinja", **context))
@@ -234,6 +242,14 @@ def _documents(chapters: list, files: dict[str, str], context: dict) -> dict[str
             raise BuildError(
                 chapter.source, f"could not make XHTML: {exc}", "report this"
             ) from None
+    context["page_list"] = []
+    if pages is not None:
+        from build_report.ebook.pagebreaks import place
+
+        order = [files[item.chapter.slug] for item in chapters]
+        context["page_list"] = place(documents, order, pages)
+    for name in documents:
+        documents[name] = strip_block_names(documents[name])
     documents[NAV] = finish_document(fill("epub/nav.xhtml.jinja", **context))
     return documents
 
@@ -412,6 +428,13 @@ def _image(src: str, shown: str, resources: ProjectResources, found: dict[str, I
     return href
 
 
+def print_identifier(book: Book) -> str:
+    """The print book whose pages the ebook's page breaks are (its `pageBreakSource`): this
+    report's PDF in this edition on this paper, named the same at every build."""
+    seed = f"{identifier(book)}:pdf:{book.edition.name}:{book.config.build.paper}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
 def package_document(book: Book, ebook: Ebook) -> bytes:
     created = book.created.astimezone(datetime.UTC)
     has_images = any(
@@ -426,6 +449,7 @@ def package_document(book: Book, ebook: Ebook) -> bytes:
         manifest=ebook.items,
         spine=ebook.spine,
         has_images=has_images,
+        page_break_source=print_identifier(book) if ebook.page_list else None,
         accessibility_summary=(
             "Reflowable text with a navigable table of contents, headings in reading order, "
             "footnotes linked both ways, and text alternatives for images; "

@@ -32,7 +32,14 @@ def _ebook(book: Book, options: Options, kind: str) -> tuple[Path, Ebook]:
     """The output path (checked) and the file set: what both ebook writers start from."""
     path = output_path(book, kind, options)
     files.check_target(path, book.root, force=options.may_replace)
-    ebook = build_ebook(book)
+    pages = None
+    if book.config.build.print_pages:
+        from build_report.pages.record import print_pages
+
+        pages = print_pages(book, no_cache=options.no_cache or options.allow_network)
+    ebook = build_ebook(book, pages)
+    if pages is not None:  # the print layout's files: its page breaks change with them
+        ebook.inputs = tuple(dict.fromkeys([*ebook.inputs, *pages.inputs]))
     fail_on(ebook.diagnostics, options.strict, kind)
     return path, ebook
 

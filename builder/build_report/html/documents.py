@@ -13,6 +13,7 @@ from build_report import __version__
 from build_report.errors import BuildError
 from build_report.html.templates import fill
 from build_report.markup.aidsources import AidLinks
+from build_report.markup.blocks import mark_blocks
 from build_report.markup.parser import headings
 from build_report.markup.renderer import PRINT, chapter_html
 from build_report.markup.resolver import Resolver
@@ -69,7 +70,7 @@ def chapters_html(
         out.append(
             ChapterHtml(
                 chapter,
-                Markup(body),
+                Markup(mark_blocks(body, chapter.number)),  # the same names in every render
                 {k: Markup(v) for k, v in notes.items()},
                 href,
                 sections,
@@ -174,7 +175,11 @@ def _print_chapters(book: Book) -> list[ChapterHtml]:
 
 
 def handout_document(
-    book: Book, selection: str = "", per_sheet: int = 1, version_label: str = ""
+    book: Book,
+    selection: str = "",
+    per_sheet: int = 1,
+    version_label: str = "",
+    briefing: dict[int, str] | None = None,
 ) -> str:
     """The classroom handout: the same chapters, compact, with questions and answer space.
 
@@ -182,7 +187,8 @@ def handout_document(
     laid out at half the paper and a 4-up one at a quarter, each placed at full size, so its
     type stays readable and its answer lines stay far enough apart to write on (handout.css
     sets each size's type). `version_label` ("Version A") marks a roster's question order
-    (pdf/roster.py)."""
+    (pdf/roster.py). `briefing`: what each chapter (by number) cites of the briefing's pages
+    ("pp. 3-4")."""
     config = book.config
     fold = {1: "full", 2: "half", 4: "quarter"}[per_sheet]
     return fill(
@@ -208,6 +214,7 @@ def handout_document(
         since=book.since,
         rules_for=lambda question: answer_rules(question, config.handout.answer_lines, fold),
         notes_lines={ch.number: notes_lines(ch, fold) for ch in book.chapters},
+        briefing=briefing or {},
         # no links to the aids' passages: on a handout's paper they would be marks to ignore
     )
 

@@ -223,6 +223,7 @@ class Rendered:
     pages: int
     diagnostics: list[Diagnostic]
     inputs: tuple[Path, ...]
+    starts: tuple[dict, ...] = ()  # where each page starts (pages/record.py), when recorded
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ class Layout:
     origins: dict[str, str]
     warnings: tuple[Diagnostic, ...] = ()  # what rendering found (links it dropped)
     stylesheet: str = ""  # the document's stylesheet, as report.toml names it (for errors)
+    also_read: tuple[Path, ...] = ()  # files read for it elsewhere (the briefing's layout)
 
     @classmethod
     def of(cls, book: Book, html: str, stylesheet: str = "") -> Layout:
@@ -399,12 +401,37 @@ def lay_out(layout: Layout, options: PdfOptions) -> Rendered:
         data = roomy(lambda: document.write_pdf(**ident, **extra))
     diagnostics = checked(layout, options, resources, logs)
     pages = len(document.pages)
+    starts = _page_starts(layout, document)
     if options.booklet or options.n_up > 1:
         from build_report.pdf.impose import booklet, n_up
 
         paper = PAPER_POINTS[layout.config.build.paper]
         data = booklet(data, paper) if options.booklet else n_up(data, options.n_up, paper)
-    return Rendered(data, pages, diagnostics, tuple(dict.fromkeys(resources.served)))
+    return Rendered(data, pages, diagnostics, tuple(dict.fromkeys(resources.served)), starts)
+
+
+def _page_starts(layout: Layout, document) -> tuple[dict, ...]:
+    """Where each page starts, for a document whose chapters are numbered block by block
+    (markup/blocks.py: the print book, not a handout or a part's footers)."""
+    from build_report.markup.blocks import ATTRIBUTE
+    from build_report.pdf.internals import page_starts, supported
+
+    if f'{ATTRIBUTE}="' not in layout.html or not supported():
+        return ()
+    return tuple(page_starts(document, ATTRIBUTE))
+
+
+def lay_out_pages(layout: Layout, options: PdfOptions) -> tuple[list[dict], tuple[Path, ...]]:
+    """Where each page of `layout` starts, laid out but not painted (the ebook's own layout
+    when no PDF build left a record: pages/record.py), and the files the layout loaded."""
+    from build_report.markup.blocks import ATTRIBUTE
+    from build_report.pdf.internals import page_starts
+
+    with engine(layout, options) as (resources, logs):
+        page = html_document(layout, resources)
+        document = roomy(lambda: page.render(presentational_hints=True))
+    checked(layout, options, resources, logs)
+    return page_starts(document, ATTRIBUTE), tuple(dict.fromkeys(resources.served))
 
 
 def count_pages(layout: Layout, options: PdfOptions) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from build_report.pdf.adapter import Layout, PdfOptions
 from build_report.project.model import Book
 
@@ -26,5 +28,13 @@ def per_sheet(options: PdfOptions) -> int:
 def handout_layout(book: Book, options: PdfOptions, selection: str | None = None) -> Layout:
     from build_report.html.documents import handout_document
 
-    html = handout_document(book, selection_label(book, selection), per_sheet=per_sheet(options))
-    return Layout.of(book, html, book.config.handout.css)
+    briefing, inputs = None, ()
+    if book.config.handout.briefing_pages:  # the briefing's pages, as its PDF lays them out
+        from build_report.pages.record import cited_pages
+
+        no_cache = not options.reuse_parts or options.allow_network
+        briefing, inputs = cited_pages(book, no_cache=no_cache)
+    label = selection_label(book, selection)
+    html = handout_document(book, label, per_sheet=per_sheet(options), briefing=briefing)
+    layout = Layout.of(book, html, book.config.handout.css)
+    return dataclasses.replace(layout, also_read=inputs) if inputs else layout

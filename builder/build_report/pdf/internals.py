@@ -286,7 +286,10 @@ class Part:
         diagnostics = checked(self.layout, self.options, laid_resources, laid_logs)
         diagnostics += checked(self.layout, self.options, resources, logs)
         served = tuple(dict.fromkeys([*laid_resources.served, *resources.served]))
-        self.rendered = Rendered(data, self.pages, diagnostics, served)
+        from build_report.pdf.adapter import _page_starts
+
+        starts = _page_starts(self.layout, self.document)  # for the ebook: pages/record.py
+        self.rendered = Rendered(data, self.pages, diagnostics, served, starts)
         return self.rendered
 
     def anchors(self) -> dict[str, int]:
@@ -328,3 +331,93 @@ class Part:
                 doc.output_intent,
             )
             return roomy(numbered.write_pdf)
+
+
+# Pseudo-elements whose text the ebook does not have: list markers, footnote calls and
+# numbers, generated page references ("p. 5"). A `::first-letter` is the block's own text.
+GENERATED = ("::before", "::after", "::marker", "::footnote-call", "::footnote-marker")
+
+
+def letters(text: str) -> int:
+    """What the page records count in: letters and digits only, so that white space (which
+    layout collapses), inserted hyphens and soft hyphens count the same in every render."""
+    return sum(1 for ch in text if ch.isalnum())
+
+
+def page_starts(document, attribute: str = "data-pb") -> list[dict]:
+    """Where each page of a laid-out `document` starts, in terms both renders share (the
+    blocks numbered by markup/blocks.py, in `attribute`): for each page, `block` (the
+    innermost numbered block holding the page's first text or image, or None) and `offset`
+    (the letters of that block on earlier pages), `text` (the page's first letters, to
+    check the place by), `next` (the first numbered block that begins on the page),
+    `section` (the id of the chapter `<section>` around the first content) and `chapters`
+    (the chapters, by number, with blocks on the page).
+
+    Walks each page's box tree (`page._page_box`: the root box, then the footnote area,
+    whose text the reader finds elsewhere in the ebook) in document order."""
+    walker = _PageWalker(attribute)
+    return [walker.page(page._page_box.children[0]) for page in document.pages]
+
+
+class _PageWalker:
+    """page_starts' walk, page after page: what it has seen so far carries over."""
+
+    def __init__(self, attribute: str) -> None:
+        from weasyprint.formatting_structure import boxes
+
+        self.boxes = boxes
+        self.attribute = attribute
+        self.seen: dict[str, int] = {}  # letters of each block laid out so far
+        self.begun: set[str] = set()
+        self.headers: set[int] = set()  # table headers and footers, repeated on each page
+
+    def page(self, root) -> dict:
+        self.record: dict = {"block": None, "offset": 0, "text": "", "next": None}
+        self.record["section"] = None
+        self.chapters: set[int] = set()
+        self.walk(root, [], None)
+        self.record["chapters"] = sorted(self.chapters)
+        return self.record
+
+    def walk(self, box, stack: list[str], section: str | None) -> None:
+        element = getattr(box, "element", None)
+        tag = getattr(box, "element_tag", "") or ""
+        if tag.endswith(GENERATED):
+            return
+        if getattr(box, "is_header", False) or getattr(box, "is_footer", False):
+            if id(element) in self.headers:
+                return  # a header row repeated: the page does not start there
+            self.headers.add(id(element))
+        if element is not None:
+            name = element.get(self.attribute)
+            if name and (not stack or stack[-1] != name):
+                stack = [*stack, name]
+                self.chapters.add(int(name.split(".")[0]))
+                if name not in self.begun:
+                    self.begun.add(name)
+                    if self.record["next"] is None:
+                        self.record["next"] = name
+            if tag == "section" and "chapter" in (element.get("class") or "").split():
+                section = element.get("id") or section
+        unplaced = self.record["text"] == "" and self.record["block"] is None
+        if isinstance(box, self.boxes.TextBox):
+            count = letters(box.text)
+            if count and unplaced:
+                self.first(stack, section, box.text)
+            for name in set(stack):
+                self.seen[name] = self.seen.get(name, 0) + count
+            return
+        if isinstance(box, self.boxes.ReplacedBox):
+            if unplaced and stack:
+                self.first(stack, section, "")
+            return
+        for child in getattr(box, "children", ()):
+            self.walk(child, stack, section)
+
+    def first(self, stack: list[str], section: str | None, text: str) -> None:
+        """The page's first content: its block (if numbered), how far into it, its letters."""
+        record = self.record
+        record["block"] = stack[-1] if stack else None
+        record["offset"] = self.seen.get(stack[-1], 0) if stack else 0
+        record["text"] = "".join(ch for ch in text if ch.isalnum())[:24]
+        record["section"] = section

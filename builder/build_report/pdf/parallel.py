@@ -147,6 +147,7 @@ class Plan:
     anchors: list[str]  # each chapter's anchor, in book order
     footer: str  # the furniture page of the footer runs, before numbering (see _footer_html)
     continued: list[bool]  # whether a part goes on with the chapter before it (split.py)
+    pages_name: str = ""  # the record of the book's pages, as the whole book's HTML names it
 
 
 def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
@@ -183,6 +184,11 @@ def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
         marked.append((part_html(members, missing) if missing else html, missing))
     front_missing = _stand_ins(front, book_ids)
     part_sizes = [sum(unit_sizes[unit] for unit in members) for members in cut]
+    from build_report.pages.record import PageStore
+    from build_report.pdf.split import marked as split_marked
+
+    # the ebook finds the pages by the one document a single process lays out (the same book)
+    whole = print_document(book, chapters=split_marked(chapters))
     return Plan(
         layout=Layout.of(book, ""),
         parts=marked,
@@ -192,6 +198,7 @@ def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
         anchors=[ch.anchor for ch in book.chapters],
         footer=_footer_html(book),
         continued=[continued[members[0]] for members in cut],
+        pages_name=PageStore(book.root, book.config.build.output_dir).name(whole),
     )
 
 
@@ -308,11 +315,12 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         for i in laid:  # the part, and its footers under the key of the footers made alone
             store.put(marked[i][0], done[i])
             html = _numbered(plan.footer, firsts[i], done[i].pages, total)
-            store.put(html, replace(done[i], data=numbered[i]))
+            store.put(html, replace(done[i], data=numbered[i], starts=()))
         for i, _, html in extra:
             store.put(html, made_footers[i])
         store.put(front_key, front)
         store.put(_unclocked(plan.front[0]) + "<!-- its length -->", front)
+        _record_pages(layout, plan, front, done)
     console.current.step("stitching", 0.93, 0.98)
     data = stitch(
         front.data,
@@ -327,6 +335,20 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
 
 
 CLOCK = re.compile(r'<meta name="dcterms\.(?:created|modified)"[^>]*>\n?')
+
+
+def _record_pages(layout: Layout, plan: Plan, front: Rendered, done: list[Rendered]) -> None:
+    """Where each page of the book starts (the cover and contents: no chapter text), for the
+    ebook, from the parts (pages/record.py); nothing when a part came without them."""
+    from build_report.pages.record import PageStore, blank_start, page_map_of
+
+    if not plan.pages_name or any(len(r.starts) != r.pages for r in done):
+        return
+    starts = [blank_start() for _ in range(front.pages)]
+    starts += [start for r in done for start in r.starts]
+    inputs = tuple(dict.fromkeys(p for r in [front, *done] for p in r.inputs))
+    store = PageStore(layout.root, layout.config.build.output_dir)
+    store.put_named(plan.pages_name, page_map_of(starts), inputs)
 
 
 def _unclocked(front: str) -> str:

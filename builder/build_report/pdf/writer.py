@@ -179,4 +179,17 @@ def render_layout(layout: Layout, output: Path, options: PdfOptions) -> tuple[by
     # every page is laid out, then painted into the PDF (about as long again): a tick each
     console.current.step("laying out", 0.05, 0.98, 2 * estimated_pages(layout.html))
     done = lay_out(layout, options)
-    return done.data, Written(output, done.pages, None, warnings + done.diagnostics, done.inputs)
+    book_pdf = layout.stylesheet == layout.config.build.print_css  # not a handout
+    if done.starts and book_pdf and options.reuse_parts and not options.allow_network:
+        _record_pages(layout, done)
+    inputs = tuple(dict.fromkeys([*done.inputs, *layout.also_read]))
+    return done.data, Written(output, done.pages, None, warnings + done.diagnostics, inputs)
+
+
+def _record_pages(layout: Layout, done) -> None:
+    """Leave where each page starts for the ebook of the same edition and paper (it would
+    lay the book out again otherwise): pages/record.py."""
+    from build_report.pages.record import PageStore, page_map_of
+
+    store = PageStore(layout.root, layout.config.build.output_dir)
+    store.put(layout.html, page_map_of(list(done.starts)), done.inputs)

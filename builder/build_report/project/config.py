@@ -67,6 +67,7 @@ class BuildSettings:
     # The design laid over print_css: styles/themes/<theme>.css beside it ("briefing", "report",
     # "book", or a theme of the project's own). "report" is print_css as it is.
     theme: str = "report"
+    print_pages: bool = True  # the ebook and html carry the PDF's page breaks (pages/)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class HandoutSettings:
     date: str = ""
     answer_lines: int = 4
     css: str = "styles/handout.css"
+    briefing_pages: bool = False  # each chapter heading cites its pages in the briefing's PDF
 
 
 @dataclass(frozen=True)
