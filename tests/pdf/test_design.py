@@ -225,6 +225,22 @@ def test_a_handout_keeps_its_words_whole_over_a_page_too(tmp_path):
         assert not runs.endswith("h") or page == "last", (page, runs)
 
 
+@pytest.mark.parametrize("theme", THEMES)
+def test_no_hyphenated_line_is_short(built, theme):
+    """A line broken inside a word is a full line: WeasyPrint 70 once broke a line after the
+    first word before an aid's passage ("defin-" alone on a line; markup/aidsources.py)."""
+    with pdfplumber.open(built(theme)) as doc:
+        for number, page in enumerate(doc.pages[3:], start=4):
+            lines = body_lines(page)
+            if not lines:
+                continue
+            column = max(line[-1]["x1"] for line in lines) - min(line[0]["x0"] for line in lines)
+            for line in lines:
+                if line_text(line).endswith(HYPHENS):
+                    width = line[-1]["x1"] - line[0]["x0"]
+                    assert width > column / 2, (theme, number, line_text(line))
+
+
 def test_the_briefing_is_ragged_so_word_spaces_keep_their_width(built):
     """Justified in its narrow column, the briefing's word spaces stretched to 2.8 times their
     width; set ragged, every space on a full line is a plain space (the gaps between words

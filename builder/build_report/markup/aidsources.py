@@ -326,8 +326,28 @@ def _split(child: Token, at: int) -> list[Token]:
 
 
 def _insert(children: list[Token], k: int, offset: int, new: list[Token]) -> list[Token]:
-    """`new` before character `offset` of child `k` (before the child when 0)."""
+    """`new` before character `offset` of child `k` (before the child when 0).
+
+    The spaces before the passage go inside it ("years.<span> Their", not "years. <span>Their"):
+    WeasyPrint 70, when a line could end at a space just before an inline element whose first
+    word does not fit, broke the line after the first word of the text before it instead,
+    leaving that word alone on a line ("defin-")."""
     child = children[k]
+    if child.type == "text":
+        while offset > 0 and child.content[offset - 1] == " ":
+            offset -= 1
+    if offset == 0 and k > 0 and children[k - 1].type == "text":
+        before = children[k - 1].content
+        kept = before.rstrip(" ")
+        if kept and kept != before:
+            moved = children[k - 1].copy(content=before[len(kept) :])
+            return [
+                *children[: k - 1],
+                children[k - 1].copy(content=kept),
+                *new,
+                moved,
+                *children[k:],
+            ]
     if child.type in TEXT_TYPES and 0 < offset < len(child.content):
         if child.type == "code_inline":  # never cut a code span
             return [*children[:k], *new, *children[k:]]
