@@ -95,10 +95,10 @@ def words(text: str) -> list[str]:
 def on_page(found: list[str], page: str) -> bool:
     """Whether these words are on the page, in this order, with at most a few letters between
     them: what print adds that the XHTML has not (a list item's number, a hyphenated word's
-    parts counted apart)."""
+    parts counted apart, a code line's wrapped end that the PDF's text puts a line later)."""
     import re
 
-    return re.search(".{0,3}".join(re.escape(w) for w in found), page) is not None
+    return re.search(".{0,12}".join(re.escape(w) for w in found), page) is not None
 
 
 def pdf_pages(path: Path) -> list[str]:
