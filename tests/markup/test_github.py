@@ -107,13 +107,16 @@ def test_image_size_attributes_size_the_image_in_print(project: Project) -> None
     Image.new("RGB", (400, 200), "navy").save(project.root / "chapters" / "box.png")
     project.write(
         "chapters/01-first.md",
-        '# Sizes\n\n![half](box.png){width=50%}\n\n<img src="box.png" alt="small" width="80">\n',
+        '# Sizes\n\n![half](box.png){width=50%}\n\n<img src="box.png" alt="small" width="80">\n\n'
+        + "A line of words long enough to fill the text column from edge to edge. " * 4
+        + "\n",
     )
     out = project.root / "s.pdf"
     assert project.build("pdf", "-o", out).exit_code == 0
     with pdfplumber.open(out) as pdf:
         images = [i for p in pdf.pages for i in p.images]
-        text_width = pdf.pages[-1].width - 2 * 22 * 72 / 25.4
+        lines = [line for page in pdf.pages for line in page.extract_text_lines()]
+        text_width = max(line["x1"] - line["x0"] for line in lines if "column" in line["text"])
     widths = sorted(round(i["x1"] - i["x0"]) for i in images)
     assert len(widths) == 2, widths
     assert abs(widths[0] - 60) <= 2  # 80 CSS px = 60 pt

@@ -340,7 +340,6 @@ def load_config(root: Path, paper: str | None = None) -> Config:
             "use 'page' (each chapter on a new page) or 'none' (chapters follow on)",
             key_line(text, "chapter_break", "build"),
         )
-    _check_theme(root, build, text, shown)
     for key, top in (("max_pages", 100_000), ("time_limit", 86_400)):
         if not 1 <= getattr(build, key) <= top:
             raise BuildError(
@@ -352,6 +351,7 @@ def load_config(root: Path, paper: str | None = None) -> Config:
     _inside_project(root, build.screen_css, "screen_css", "build", text, shown)
     _inside_project(root, build.print_css, "print_css", "build", text, shown)
     _inside_project(root, handout.css, "css", "handout", text, shown)
+    _check_theme(root, build, text, shown)  # beside print_css, which is inside by now
     build = dataclasses.replace(build, paper=chosen)
     return Config(
         report=report,
