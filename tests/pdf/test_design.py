@@ -95,6 +95,17 @@ def test_every_theme_sets_a_measure_of_60_to_75_characters(built, theme):
     assert 60 <= measure <= 75, (theme, measure, lines[:3])
 
 
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_summary_is_one_page(built, paper):
+    """Cover, contents, summary: the first chapter opens page 4 on either paper (on Letter the
+    summary ran over to a fourth page holding two of its six entries)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(built("briefing", paper))
+    pages = {item.title: reader.get_destination_page_number(item) for item in reader.outline}
+    assert pages["Introduction"] == 3, pages
+
+
 def test_the_measure_holds_on_letter_paper(built):
     measure = statistics.median(len(line) for line in full_lines(built("briefing", "letter")))
     assert 60 <= measure <= 75, measure
