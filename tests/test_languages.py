@@ -268,17 +268,34 @@ WORDS_THAT_DIFFER = (
 
 
 def line_end_breaks(path: Path) -> list[tuple[str, str]]:
-    """(fragment, rest) for every line that ends in a hyphen, with the next line's first word."""
+    """(fragment, rest) for every line that ends in a hyphen, with the first word of the line
+    below it in the same column (the summary page has two; the briefing a side column)."""
     found = []
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
-            lines = (page.extract_text() or "").splitlines()
-            for line, following in zip(lines, lines[1:], strict=False):
-                end = re.search(r"([A-Za-z]+)[-\u2010]$", line)
+            rows: dict[int, list[dict]] = {}
+            for word in page.extract_words():
+                rows.setdefault(round(word["top"]), []).append(word)
+            segments = []  # (top, x0, x1, text): a row cut where the gap is a column's
+            for top, words in sorted(rows.items()):
+                words.sort(key=lambda w: w["x0"])
+                current = [words[0]]
+                for before, word in zip(words, words[1:], strict=False):
+                    if word["x0"] - before["x1"] > 12:
+                        segments.append((top, current[0]["x0"], current[-1]["x1"], current))
+                        current = []
+                    current.append(word)
+                segments.append((top, current[0]["x0"], current[-1]["x1"], current))
+            for top, x0, x1, words in segments:
+                end = re.search(r"([A-Za-z]+)[-\u2010]$", words[-1]["text"])
+                below = [s for s in segments if s[0] > top and s[1] < x1 and s[2] > x0]
+                if not end or not below:
+                    continue  # the page's last line: the word would go on overleaf
+                following = " ".join(w["text"] for w in min(below)[3])
                 if re.fullmatch(r"page \d+ of \d+", following.strip()):
                     continue  # the footer: the word goes on overleaf
                 start = re.match(r"[a-z]+", following)
-                if end and start:
+                if start:
                     found.append((end.group(1), start.group()))
     return found
 
