@@ -19,17 +19,7 @@ from build_report.markup.slugs import slugify
 from build_report.project.languages import spoken
 from build_report.project.model import Book, Chapter, KeyTerm
 
-# Each generated word's key in the language catalogues (project/labels/*.toml).
-WORDS = {
-    "glossary": "glossary",
-    "index": "index",
-}
 INDEX_CLASS = "index"
-
-
-def word(name: str) -> str:
-    """The one lookup of a generated word, in the language being rendered."""
-    return spoken()(WORDS[name])
 
 
 @dataclass(frozen=True)
@@ -118,9 +108,10 @@ def glossary_html(book: Book) -> str:
         f"<dd>{inline_html(item.definition)}{link_html(links(item), spoken())}</dd>\n"
         for item in sorted(terms.values(), key=lambda t: _key(t.term))
     )
+    title = escapeHtml(spoken()("glossary"))
     return (
         '<section class="glossary back-matter" role="doc-glossary">\n'
-        f'<h2 class="back-matter-title" id="back-glossary">{escapeHtml(word("glossary"))}</h2>\n'
+        f'<h2 class="back-matter-title" id="back-glossary">{title}</h2>\n'
         f'<dl class="glossary-list">\n{rows}</dl>\n</section>\n'
     )
 
@@ -147,6 +138,6 @@ def index_html(book: Book, paged: bool) -> str:
         rows.append(f'<li><span class="index-term">{escapeHtml(term)}</span> {links}</li>\n')
     return (
         '<section class="book-index back-matter" role="doc-index">\n'
-        f'<h2 class="back-matter-title" id="back-index">{escapeHtml(word("index"))}</h2>\n'
+        f'<h2 class="back-matter-title" id="back-index">{escapeHtml(spoken()("index"))}</h2>\n'
         f'<ul class="index-list">\n{"".join(rows)}</ul>\n</section>\n'
     )

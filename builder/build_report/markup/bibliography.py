@@ -31,11 +31,6 @@ from build_report.project.model import Book, Chapter
 from build_report.references.read import Entries, read_file
 
 # Each generated word's key in the language catalogues (project/labels/*.toml).
-WORDS = {
-    "sources": "sources",
-    "and": "and",
-    "et-al": "et_al",
-}
 STYLES = Path(__file__).resolve().parent.parent / "references" / "styles"
 SHIPPED = {
     "chicago-notes-bibliography": "chicago-notes-bibliography.csl",
@@ -44,11 +39,6 @@ SHIPPED = {
     "apa": "apa.csl",
 }
 UNKNOWN_KIND = "citations of keys that are not in the bibliography"
-
-
-def word(name: str) -> str:
-    """The one lookup of a generated word, in the language being rendered."""
-    return spoken()(WORDS[name])
 
 
 @dataclass(frozen=True)
@@ -338,7 +328,7 @@ class Sources:
         entries = "".join(f'<li class="source">{self._quotes(item)}</li>\n' for item in items)
         return (
             f'<section class="sources{" back-matter" if back else ""}" role="doc-bibliography">\n'
-            f'<h2 class="sources-title" id="{ident}">{escapeHtml(word("sources"))}</h2>\n'
+            f'<h2 class="sources-title" id="{ident}">{escapeHtml(spoken()("sources"))}</h2>\n'
             f'<ul class="sources-list">\n{entries}</ul>\n</section>\n'
         )
 
@@ -427,8 +417,8 @@ class Sources:
         if not names:
             return str(entry.get("title", key))
         if len(names) > 2:
-            return f"{names[0]} {word('et-al')}"
-        return f" {word('and')} ".join(names)
+            return f"{names[0]} {spoken()('et_al')}"
+        return f" {spoken()('and')} ".join(names)
 
     def _year(self, key: str) -> str:
         parts = self.entries.items.get(key.lower(), {}).get("issued", {}).get("date-parts", [[]])
