@@ -105,7 +105,10 @@ def make_copies(count: int, folder: Path) -> Path:
     root = base_project(folder / f"c{count}")
     for n in range(1, count + 1):
         for path in sorted((REPO / "chapters").glob("*.md")):
-            shutil.copy(path, root / "chapters" / f"{n:03d}-{path.name}")
+            text = path.read_text(encoding="utf-8")
+            # an aid's `source_chapter: 04-impacts.md` names the copy it belongs with
+            text = re.sub(r"(source_chapter: )(\S+\.md)", rf"\g<1>{n:03d}-\2", text)
+            (root / "chapters" / f"{n:03d}-{path.name}").write_text(text, encoding="utf-8")
     return root
 
 

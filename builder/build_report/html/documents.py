@@ -106,8 +106,9 @@ def print_document(
     `html_dir` is where the HTML will be saved (for --emit-html); links to styles and images
     are then made to resolve from there through a <base> element. The rest serves
     chapter-parallel layout (pdf/parallel.py): `part` ("front" for cover and contents,
-    "chapters" for the chapters in `only`), `extra_css`, `stand_ins` (empty elements with the
-    ids of targets in other parts) and `chapters` (rendered once for all the parts).
+    "summary" for the summary page, "chapters" for the chapters in `only`), `extra_css`,
+    `stand_ins` (empty elements with the ids of targets in other parts) and `chapters`
+    (rendered once for all the parts).
     """
     config = book.config
     base_href = ""

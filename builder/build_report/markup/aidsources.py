@@ -36,6 +36,7 @@ from build_report.markup.parser import body_tokens
 from build_report.project.model import Book, Chapter
 
 CLASS = "aid-source"
+LEAD = "aid-source-lead"  # the spaces before a passage (see _insert)
 QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"'})
 # What is written otherwise (quotes are translated): a dash with the white space around it,
 # white space other than one space, an ellipsis.
@@ -315,27 +316,39 @@ def _wrap(children: list[Token], where: tuple[int, int, int, int], ident: str) -
                 last, end, changed = other, -1, True
             elif children[k].nesting == -1 and other < first:
                 first, start, changed = other, 0, True
+    lead = Token("span_open", "span", 1, attrs={"class": LEAD})
     opening = Token("span_open", "span", 1, attrs={"class": CLASS, "id": ident})
     closing = Token("span_close", "span", -1)
-    children = _insert_after(children, last, end, closing)
-    return _insert(children, first, start, [opening])
+    children = _insert_after(children, last, end, [closing, closing])
+    return _insert(children, first, start, lead, opening)
 
 
 def _split(child: Token, at: int) -> list[Token]:
     return [child.copy(content=child.content[:at]), child.copy(content=child.content[at:])]
 
 
-def _insert(children: list[Token], k: int, offset: int, new: list[Token]) -> list[Token]:
-    """`new` before character `offset` of child `k` (before the child when 0).
+def _insert(children: list[Token], k: int, offset: int, lead: Token, opening: Token) -> list[Token]:
+    """`lead`, the spaces before character `offset` of child `k`, then `opening` (before the
+    child when 0).
 
-    The spaces before the passage go inside it ("years.<span> Their", not "years. <span>Their"):
-    WeasyPrint 70, when a line could end at a space just before an inline element whose first
-    word does not fit, broke the line after the first word of the text before it instead,
-    leaving that word alone on a line ("defin-")."""
+    The spaces before the passage go inside the lead span ("years.<lead> <span>Their", not
+    "years. <span>Their"): WeasyPrint 70, when a line could end at a space just before an
+    inline element whose first word does not fit, broke the line after the first word of the
+    text before it instead, leaving that word alone on a line ("defin-"). The passage's own
+    span (its id) begins after them, so that its anchor is where its first word is, not at
+    the end of the line before (a page early, when the passage begins a page)."""
     child = children[k]
     if child.type == "text":
-        while offset > 0 and child.content[offset - 1] == " ":
-            offset -= 1
+        spaces = offset
+        while spaces > 0 and child.content[spaces - 1] == " ":
+            spaces -= 1
+        if spaces < offset:
+            text = child.content
+            pieces = [child.copy(content=text[:spaces])] if spaces else []
+            pieces += [lead, child.copy(content=text[spaces:offset]), opening]
+            if offset < len(text):
+                pieces.append(child.copy(content=text[offset:]))
+            return [*children[:k], *pieces, *children[k + 1 :]]
     if offset == 0 and k > 0 and children[k - 1].type == "text":
         before = children[k - 1].content
         kept = before.rstrip(" ")
@@ -344,25 +357,26 @@ def _insert(children: list[Token], k: int, offset: int, new: list[Token]) -> lis
             return [
                 *children[: k - 1],
                 children[k - 1].copy(content=kept),
-                *new,
+                lead,
                 moved,
+                opening,
                 *children[k:],
             ]
     if child.type in TEXT_TYPES and 0 < offset < len(child.content):
         if child.type == "code_inline":  # never cut a code span
-            return [*children[:k], *new, *children[k:]]
+            return [*children[:k], lead, opening, *children[k:]]
         before, after = _split(child, offset)
-        return [*children[:k], before, *new, after, *children[k + 1 :]]
-    return [*children[:k], *new, *children[k:]]
+        return [*children[:k], before, lead, opening, after, *children[k + 1 :]]
+    return [*children[:k], lead, opening, *children[k:]]
 
 
-def _insert_after(children: list[Token], k: int, end: int, new: Token) -> list[Token]:
+def _insert_after(children: list[Token], k: int, end: int, new: list[Token]) -> list[Token]:
     """`new` after character `end` of child `k` (after the child when -1 or at its end)."""
     child = children[k]
     if child.type == "text" and 0 < end < len(child.content):
         before, after = _split(child, end)
-        return [*children[:k], before, new, after, *children[k + 1 :]]
-    return [*children[: k + 1], new, *children[k + 1 :]]
+        return [*children[:k], before, *new, after, *children[k + 1 :]]
+    return [*children[: k + 1], *new, *children[k + 1 :]]
 
 
 def findings(book: Book) -> list[Diagnostic]:

@@ -50,6 +50,7 @@ from build_report.writers import Written
 
 ID_ATTR = re.compile(r"""\bid="([^"]+)\"""")
 HREF = re.compile(r"""\bhref="#([^"]+)\"""")
+TAG = re.compile(r"<[^>]*>")
 TOC_ENTRY = 'data-toc-entry="{}"'  # the contents template marks each entry with its chapter
 FURNITURE_PAGE = re.compile(r"<[^>]*\bdata-furniture-page\b[^>]*>\s*</div>\s*")
 PART_CHARS = 30_000  # about ten pages: a chapter this long is a part of its own
@@ -148,10 +149,13 @@ class Plan:
     footer: str  # the furniture page of the footer runs, before numbering (see _footer_html)
     continued: list[bool]  # whether a part goes on with the chapter before it (split.py)
     pages_name: str = ""  # the record of the book's pages, as the whole book's HTML names it
+    summary: bool = False  # whether the first part is the summary page (no chapter text)
 
 
 def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
-    """Everything a parallel build needs of the Book."""
+    """Everything a parallel build needs of the Book. The summary page, when the book has one,
+    is a part of its own before the chapters: it needs no page numbers, and in a long book it
+    is long (a page for every six chapters), too long to lay out twice with the contents."""
     from build_report.html.documents import chapters_html, print_document
     from build_report.markup.renderer import PRINT
 
@@ -170,20 +174,32 @@ def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
             chapters=[laid[unit] for unit in members],
         )
 
+    def summary_html(stand_ins: list[str] | None = None) -> str:
+        return print_document(
+            book, part="summary", extra_css=running_title, stand_ins=stand_ins, chapters=chapters
+        )
+
     def front_html(stand_ins: list[str] | None = None) -> str:
         return print_document(
             book, part="front", extra_css=_LITERAL_TOC, stand_ins=stand_ins, chapters=chapters
         )
 
-    plain = [part_html(slugs) for slugs in cut]
+    makers = [lambda missing, members=members: part_html(members, missing) for members in cut]
+    part_sizes = [sum(unit_sizes[unit] for unit in members) for members in cut]
+    part_continued = [continued[members[0]] for members in cut]
+    plain = [make(None) for make in makers]
+    if book.summary_chapters:
+        makers.insert(0, summary_html)
+        plain.insert(0, summary_html())
+        part_sizes.insert(0, len(TAG.sub("", plain[0])))  # its text, as a chapter's source
+        part_continued.insert(0, False)
     front = front_html()
     book_ids = frozenset(i for html in [front, *plain] for i in ID_ATTR.findall(html))
     marked = []
-    for members, html in zip(cut, plain, strict=True):
+    for make, html in zip(makers, plain, strict=True):
         missing = _stand_ins(html, book_ids)
-        marked.append((part_html(members, missing) if missing else html, missing))
+        marked.append((make(missing) if missing else html, missing))
     front_missing = _stand_ins(front, book_ids)
-    part_sizes = [sum(unit_sizes[unit] for unit in members) for members in cut]
     from build_report.pages.record import PageStore
     from build_report.pdf.split import marked as split_marked
 
@@ -192,13 +208,14 @@ def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
     return Plan(
         layout=Layout.of(book, ""),
         parts=marked,
-        order=sorted(range(len(cut)), key=lambda i: -part_sizes[i]),
+        order=sorted(range(len(marked)), key=lambda i: -part_sizes[i]),
         sizes=part_sizes,
         front=(front_html(front_missing) if front_missing else front, front_missing),
         anchors=[ch.anchor for ch in book.chapters],
         footer=_footer_html(book),
-        continued=[continued[members[0]] for members in cut],
+        continued=part_continued,
         pages_name=PageStore(book.root, book.config.build.output_dir).name(whole),
+        summary=bool(book.summary_chapters),
     )
 
 
@@ -342,10 +359,12 @@ def _record_pages(layout: Layout, plan: Plan, front: Rendered, done: list[Render
     ebook, from the parts (pages/record.py); nothing when a part came without them."""
     from build_report.pages.record import PageStore, blank_start, page_map_of
 
-    if not plan.pages_name or any(len(r.starts) != r.pages for r in done):
+    texts = done[1:] if plan.summary else done  # the summary page has no chapter text
+    if not plan.pages_name or any(len(r.starts) != r.pages for r in texts):
         return
-    starts = [blank_start() for _ in range(front.pages)]
-    starts += [start for r in done for start in r.starts]
+    blank = front.pages + (done[0].pages if plan.summary else 0)
+    starts = [blank_start() for _ in range(blank)]
+    starts += [start for r in texts for start in r.starts]
     inputs = tuple(dict.fromkeys(p for r in [front, *done] for p in r.inputs))
     store = PageStore(layout.root, layout.config.build.output_dir)
     store.put_named(plan.pages_name, page_map_of(starts), inputs)
