@@ -294,21 +294,31 @@ def _child(work: Callable[[], object], conn: Connection, parent: int) -> None:
         os._exit(code)
 
 
+_SCRATCH: list[Path] = []  # the scratch folders this process is in, innermost last
+
+
 @contextlib.contextmanager
 def scratch_folder() -> Iterator[Path | None]:
     """A private temporary folder for everything this build and its processes write there,
     removed when the build ends, however its processes ended. The layout engine copies every
     font into a temporary folder per document and removes it only when the document object is
     collected, which a process that leaves with os._exit (a finished or killed child) never
-    does: without this, each build left its fonts behind in /tmp."""
+    does: without this, each build left its fonts behind in /tmp.
+
+    Inside another (the live preview's, for the whole session: its builds share the fonts
+    loaded once, adapter.shared_fonts), it is that one, removed when that one ends."""
     import shutil
     import tempfile
 
+    if _SCRATCH and _SCRATCH[-1].is_dir() and tempfile.gettempdir() == str(_SCRATCH[-1]):
+        yield _SCRATCH[-1]
+        return
     try:
         folder = Path(tempfile.mkdtemp(prefix="build-report-"))
     except OSError:  # no room even for a folder: the build's own writes will say so
         yield None
         return
+    _SCRATCH.append(folder)
     saved = tempfile.tempdir, os.environ.get("TMPDIR")
     tempfile.tempdir = str(folder)
     os.environ["TMPDIR"] = str(folder)  # worker processes that start afresh
@@ -320,4 +330,5 @@ def scratch_folder() -> Iterator[Path | None]:
             os.environ.pop("TMPDIR", None)
         else:
             os.environ["TMPDIR"] = saved[1]
+        _SCRATCH.remove(folder)
         shutil.rmtree(folder, ignore_errors=True)

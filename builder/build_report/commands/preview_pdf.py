@@ -90,7 +90,7 @@ def _work(pipe, project: Path, edition: str) -> None:
     die_with_parent(os.getppid())
     console.current = console.Progress(quiet=True)  # the server's terminal says "rebuilt"
     load_engine()
-    _warm_up()
+    _warm_up(project)
     options = Options(project=project, edition=edition, live=True)
     try:
         while pipe.recv() == "build":
@@ -107,12 +107,24 @@ def _work(pipe, project: Path, edition: str) -> None:
         pass
 
 
-def _warm_up() -> None:
-    """Lay out one line, so that what WeasyPrint sets up on its first document (fontconfig,
-    Pango) is there before the builds fork their layout processes from this one."""
-    import weasyprint
+def _warm_up(project: Path) -> None:
+    """Parse the book's stylesheets and load its fonts in this process (adapter.warm_up), so
+    that what WeasyPrint sets up on its first document (fontconfig, Pango, the faces) is
+    there before each build forks its processes from this one. A book that cannot be read
+    yet is left to the first build to report."""
+    from build_report.commands.build import load_book
+    from build_report.html.documents import print_document
+    from build_report.pdf.adapter import Layout, warm_up
+    from build_report.project.config import load_config
 
-    weasyprint.HTML(string="<p>warm</p>").render()
+    try:
+        book = load_book(load_config(project))
+        html = print_document(book)
+        warm_up(Layout.of(book, html), html, html)
+    except Exception:  # noqa: BLE001, S110 - the build will say what is wrong
+        import weasyprint
+
+        weasyprint.HTML(string="<p>warm</p>").render()
 
 
 class LivePdf:
@@ -206,6 +218,16 @@ def watch(project: Path, live: LivePdf, stop: threading.Event) -> None:
 
 
 def serve_pdf(project: Path, port: int | None, edition: str) -> None:
+    """Serve until Ctrl-C, in one scratch folder for the session (processes.scratch_folder):
+    the worker's builds share it, and the fonts loaded in it; it goes when the server ends,
+    whatever became of the worker."""
+    from build_report.processes import scratch_folder
+
+    with scratch_folder():
+        _serve_pdf(project, port, edition)
+
+
+def _serve_pdf(project: Path, port: int | None, edition: str) -> None:
     live = LivePdf(project, edition)  # the worker is forked before any thread starts
     try:
         live.rebuild()

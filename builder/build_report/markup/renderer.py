@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,7 +25,7 @@ from build_report.markup.parser import (
 from build_report.markup.resolver import WEB, ChapterLinks
 from build_report.markup.rich import add_render_rules
 from build_report.markup.sanitize import sanitize
-from build_report.markup.tables import Fitter, with_fits
+from build_report.markup.tables import with_fits
 from build_report.project.languages import speaking, words_in
 
 PRINT = "print"
@@ -256,8 +256,10 @@ def _placeholder(image: Token) -> Token:
     return Token("html_inline", "", 0, content=html)
 
 
+@lru_cache(maxsize=4096)
 def inline_html(text: str) -> str:
-    """Front matter strings (key points, terms) get the same typography and inline Markdown."""
+    """Front matter strings (key points, terms) get the same typography and inline Markdown.
+    Kept: the summary, the aids and each part of a parallel build render the same strings."""
     return sanitize(markdown().renderInline(text), urls=_front_matter_url)
 
 
@@ -294,7 +296,7 @@ def _chapter_html(
     tokens, env = links.resolver.apparatus.apply(tokens, env, links.chapter, paged=target == PRINT)
     render_env = dict(env)
     body = with_lead_ins(with_placeholders(body_tokens(tokens), links))
-    body = with_fits(body, Fitter(links.resolver.root, links.resolver.paper))
+    body = with_fits(body, links.resolver.fitter)
     referenced = {
         child.meta["id"]
         for token in body

@@ -95,6 +95,17 @@ class Resolver:
         self.ids = {ch.slug: _ids(ch, book) for ch in book.chapters}
         self.equations = equation_numbers(book.chapters)  # id -> number, in book order
         self.apparatus = Apparatus(book)  # numbers, cross-references, citations
+        self._fitter = None
+
+    @property
+    def fitter(self):
+        """The tables' fitter for this book (markup/tables.py), made once: it reads the
+        project's font files, and every chapter has tables to fit."""
+        if self._fitter is None:
+            from build_report.markup.tables import Fitter
+
+            self._fitter = Fitter(self.root, self.paper)
+        return self._fitter
 
     def chapter(self, chapter: Chapter) -> ChapterLinks:
         return ChapterLinks(self, chapter)

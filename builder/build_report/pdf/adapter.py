@@ -217,6 +217,43 @@ def load_engine() -> None:
     import weasyprint  # noqa: F401
 
 
+_FONTS: list = []  # (the scratch folder it was made in, the FontConfiguration)
+
+
+def shared_fonts():
+    """One FontConfiguration for every document this process lays out in this build (passed
+    to `render`, WeasyPrint's public API): a face loaded for one document is there for the
+    next (WeasyPrint skips a face it has already written to its folder), and processes forked
+    after `warm_up` start with every face loaded. It lives as long as the build's scratch
+    folder (processes.scratch_folder), where WeasyPrint keeps the font files; the live
+    preview's worker gets a new one with each build."""
+    import tempfile
+
+    from weasyprint.text.fonts import FontConfiguration
+
+    folder = tempfile.gettempdir()
+    if not _FONTS or _FONTS[0][0] != folder:
+        _FONTS[:] = [(folder, FontConfiguration())]
+    return _FONTS[0][1]
+
+
+def warm_up(layout: Layout, html: str, text: str) -> None:
+    """Parse the stylesheets of `html` (a document of the book) and load the fonts that `text`
+    needs into this process's `shared_fonts`: the live preview's worker does it once, and
+    every build it forks starts with them. (A cold parallel build gains nothing by it: its
+    processes' first parts were measured as fast as their later ones.)"""
+    head = re.sub(r"<body\b.*", "<body></body></html>", html, flags=re.DOTALL)
+    with engine(layout, PdfOptions()) as (resources, logs):
+        import weasyprint
+
+        page = weasyprint.HTML(
+            string=head,
+            base_url=layout.root.resolve().as_uri() + "/",
+            url_fetcher=make_fetcher(resources, text),
+        )
+        roomy(lambda: page.render(font_config=shared_fonts()))
+
+
 @dataclass(frozen=True)
 class Rendered:
     data: bytes
@@ -366,6 +403,15 @@ def html_document(layout: Layout, resources: ProjectResources):
     )
 
 
+def render(page, **extra):
+    """Lay out a weasyprint.HTML: with presentational hints (an image's width/height
+    attributes, `{width=50%}` or raw `<img width="80">`, size it in print as they do in a
+    browser), the process's fonts (`shared_fonts`), and room on the stack (stack.py)."""
+    return roomy(
+        lambda: page.render(presentational_hints=True, font_config=shared_fonts(), **extra)
+    )
+
+
 def checked(layout: Layout, options: PdfOptions, resources, logs) -> list[Diagnostic]:
     """The engine's messages as diagnostics; under --strict the first is an error."""
     return strictly(logs.diagnostics(resources), options)
@@ -392,9 +438,7 @@ def lay_out(layout: Layout, options: PdfOptions) -> Rendered:
     extra = {"pdf_variant": options.pdf_variant} if options.pdf_variant else {}
     with engine(layout, options) as (resources, logs):
         page = html_document(layout, resources)
-        # Presentational hints: an image's width/height attributes (`{width=50%}`, raw
-        # `<img width="80">`) size it in print as they do in a browser.
-        document = roomy(lambda: page.render(presentational_hints=True, **extra))
+        document = render(page, **extra)
         # PDF/A wants a file identifier; pydyf computes it by serializing every object a
         # second time (about 5% of a build), so plain PDFs go without, as WeasyPrint's do.
         ident = {"pdf_identifier": _identifier(layout)} if options.pdf_variant else {}
@@ -429,7 +473,7 @@ def lay_out_pages(layout: Layout, options: PdfOptions) -> tuple[list[dict], tupl
 
     with engine(layout, options) as (resources, logs):
         page = html_document(layout, resources)
-        document = roomy(lambda: page.render(presentational_hints=True))
+        document = render(page)
     checked(layout, options, resources, logs)
     return page_starts(document, ATTRIBUTE), tuple(dict.fromkeys(resources.served))
 
@@ -440,7 +484,7 @@ def count_pages(layout: Layout, options: PdfOptions) -> int:
     parallel build only needs the front's length before the numbers are known."""
     with engine(layout, options) as (resources, logs):
         page = html_document(layout, resources)
-        document = roomy(lambda: page.render(presentational_hints=True))
+        document = render(page)
     checked(layout, options, resources, logs)
     return len(document.pages)
 

@@ -36,7 +36,15 @@ import contextlib
 import copy
 from collections.abc import Iterator
 
-from build_report.pdf.adapter import Layout, PdfOptions, Rendered, checked, engine, html_document
+from build_report.pdf.adapter import (
+    Layout,
+    PdfOptions,
+    Rendered,
+    checked,
+    engine,
+    html_document,
+    render,
+)
 from build_report.pdf.stack import roomy
 
 PAGE_COUNTERS = ("page", "pages")
@@ -268,8 +276,7 @@ class Part:
             html = html_document(layout, resources)
             weasyprint.layout.make_margin_boxes = unnumbered
             try:
-                # presentational hints: image sizes, as in one process (adapter.lay_out)
-                self.document = roomy(lambda: html.render(presentational_hints=True))
+                self.document = render(html)  # as in one process (adapter.lay_out)
             finally:
                 weasyprint.layout.make_margin_boxes = original
         self.laid_out = (resources, logs)

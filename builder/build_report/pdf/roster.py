@@ -135,12 +135,12 @@ def lay_out_roster(job: RosterJob, output: Path, options: PdfOptions) -> tuple[b
 
 def lay_out(layout: Layout, options: PdfOptions) -> LaidOut:
     """adapter.lay_out, keeping where the Name field fell (WeasyPrint's page anchors)."""
-    from build_report.pdf.adapter import checked
+    from build_report.pdf.adapter import checked, render
     from build_report.pdf.stack import roomy
 
     with engine(layout, options) as (resources, logs):
         page = html_document(layout, resources)
-        document = roomy(lambda: page.render(presentational_hints=True))
+        document = render(page)
         data = roomy(lambda: document.write_pdf())
     diagnostics = checked(layout, options, resources, logs)
     first = document.pages[0]

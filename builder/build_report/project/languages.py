@@ -68,6 +68,7 @@ def direction(tag: str) -> str:
     return "rtl" if parts[0] in RTL_LANGUAGES else "ltr"
 
 
+@cache
 def catalogue_name(tag: str) -> str:
     """Which catalogue serves `tag`: `zh-TW` and `zh-Hant` take traditional Chinese, any other
     tag its primary language, and a language without a catalogue English."""
