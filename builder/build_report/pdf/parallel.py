@@ -54,7 +54,7 @@ TAG = re.compile(r"<[^>]*>")
 TOC_ENTRY = 'data-toc-entry="{}"'  # the contents template marks each entry with its chapter
 FURNITURE_PAGE = re.compile(r"<[^>]*\bdata-furniture-page\b[^>]*>\s*</div>\s*")
 PART_CHARS = 30_000  # about ten pages: a chapter this long is a part of its own
-LIVE_PART_CHARS = 8_000  # preview --pdf: about three pages, so an edit lays out little again
+LIVE_PART_CHARS = 1  # preview --pdf: each chapter a part, so that an edit lays out its own
 
 
 CSS_PLAIN = re.compile(r"[^\\\"'<>&\x00-\x1f\x7f-\x9f\u2028\u2029]")
