@@ -51,6 +51,7 @@ def place(
     trees = {name: etree.fromstring(documents[name]) for name in dict.fromkeys(chapter_files)}
     blocks: dict[str, tuple[str, etree._Element]] = {}
     sections: dict[str, tuple[str, etree._Element]] = {}
+    openers: dict[str, tuple[str, etree._Element]] = {}  # a chapter's first block: its section
     for name, root in trees.items():
         for element in root.iter(f"{{{XHTML_NS}}}*"):
             if element.get(ATTRIBUTE):
@@ -60,10 +61,13 @@ def place(
                 and "chapter" in (element.get("class") or "").split()
             ):
                 sections.setdefault(element.get("id") or "", (name, element))
+                first = next((e for e in element.iter() if e.get(ATTRIBUTE)), None)
+                if first is not None:
+                    openers.setdefault(first.get(ATTRIBUTE), (name, element))
     targets: list[PageTarget] = []
     previous_section = None
     for page in pages.pages:
-        where = _where(page, blocks, sections, page.section != previous_section)
+        where = _where(page, blocks, sections, page.section != previous_section, openers)
         previous_section = page.section or previous_section
         if where is None:
             continue
@@ -87,8 +91,10 @@ def _marker(label: str) -> etree._Element:
     return marker
 
 
-def _where(page, blocks, sections, new_section: bool):
-    """(document, how to insert the marker) for `page`, or None when it gets none."""
+def _where(page, blocks, sections, new_section: bool, openers):
+    """(document, how to insert the marker) for `page`, or None when it gets none. A page
+    that starts in a chapter the ebook leaves out (a selection) and opens one it has gets
+    its marker at the top of that chapter, before its heading and boxes, all on the page."""
     if page.block is not None and page.block in blocks:
         name, block = blocks[page.block]
         insert = _in_block(block, page.offset, page.text)
@@ -96,6 +102,9 @@ def _where(page, blocks, sections, new_section: bool):
             return name, insert
     elif page.block is None and page.section in sections and new_section:
         name, section = sections[page.section]  # the page opens the chapter
+        return name, lambda marker: _first_child(section, marker)
+    if page.next in openers and page.block is not None and page.block not in blocks:
+        name, section = openers[page.next]
         return name, lambda marker: _first_child(section, marker)
     if page.next is not None and page.next in blocks:
         name, block = blocks[page.next]
