@@ -155,7 +155,8 @@ class Plan:
 def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
     """Everything a parallel build needs of the Book. The summary page, when the book has one,
     is a part of its own before the chapters: it needs no page numbers, and in a long book it
-    is long (a page for every six chapters), too long to lay out twice with the contents."""
+    is long (a page for about every eight chapters), too long to lay out twice with the
+    contents."""
     from build_report.html.documents import chapters_html, print_document
     from build_report.markup.renderer import PRINT
 
