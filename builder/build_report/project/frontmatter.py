@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,19 @@ if _CLoader is not None:
     _FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _events(text: str) -> Iterator[Any]:
+    """libyaml's events for `text`; its own nesting limit (PyYAML 6.0.4 stops at a depth it
+    chooses, before ours is reached) is said as ours is."""
+    try:
+        yield from yaml.parse(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" not in str(exc.problem or ""):
+            raise
+        raise yaml.composer.ComposerError(
+            None, None, f"nested more than {MAX_DEPTH} levels deep", exc.problem_mark
+        ) from None
+
+
 def _compose(text: str) -> tuple[Any, Any]:
     """(the YAML's node tree, a loader to build values from it): libyaml where PyYAML has it,
     after one pass over its events that refuses aliases and deep nesting as `_compose_node`
@@ -108,7 +122,7 @@ def _compose(text: str) -> tuple[Any, Any]:
         finally:
             loader.dispose()
     depth = 0
-    for event in yaml.parse(text, Loader=_FastLoader):  # noqa: S506 - a SafeLoader subclass
+    for event in _events(text):
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in front matter", event.start_mark
