@@ -297,6 +297,13 @@ def _child(work: Callable[[], object], conn: Connection, parent: int) -> None:
 _SCRATCH: list[Path] = []  # the scratch folders this process is in, innermost last
 
 
+def in_scratch_folder() -> bool:
+    """Whether temporary files go to a scratch folder of a build now (scratch_folder)."""
+    import tempfile
+
+    return bool(_SCRATCH) and tempfile.gettempdir() == str(_SCRATCH[-1])
+
+
 @contextlib.contextmanager
 def scratch_folder() -> Iterator[Path | None]:
     """A private temporary folder for everything this build and its processes write there,
@@ -310,7 +317,7 @@ def scratch_folder() -> Iterator[Path | None]:
     import shutil
     import tempfile
 
-    if _SCRATCH and _SCRATCH[-1].is_dir() and tempfile.gettempdir() == str(_SCRATCH[-1]):
+    if in_scratch_folder() and _SCRATCH[-1].is_dir():
         yield _SCRATCH[-1]
         return
     try:

@@ -231,7 +231,11 @@ def shared_fonts():
 
     from weasyprint.text.fonts import FontConfiguration
 
+    from build_report.processes import in_scratch_folder
+
     folder = tempfile.gettempdir()
+    if not in_scratch_folder():  # no folder of ours (none could be made): one a document
+        return FontConfiguration()
     if not _FONTS or _FONTS[0][0] != folder:
         _FONTS[:] = [(folder, FontConfiguration())]
     return _FONTS[0][1]
