@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from build_report.pdf import internals
@@ -56,3 +57,42 @@ def test_an_untested_engine_lays_out_in_one_process(
 def test_pango_and_engine_versions_are_read_without_the_engine() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", internals.pango_version())
     assert internals.engine_version().startswith(internals.TESTED_VERSIONS)
+
+
+def test_a_stylesheet_is_parsed_once_a_process_and_again_once_changed(
+    project: Project, monkeypatch
+) -> None:
+    import io
+
+    import weasyprint
+    from build_report.pdf.adapter import Layout, PdfOptions, lay_out
+    from build_report.processes import scratch_folder
+    from build_report.project.config import load_config
+
+    parsed: list[str] = []
+    original = weasyprint.preprocess_stylesheet
+
+    def counting(media_type, base_url, *args, **kwargs):
+        parsed.append(str(base_url))
+        return original(media_type, base_url, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "preprocess_stylesheet", counting)
+    css = project.write("styles/part.css", "@page { size: A5 }\np { colour: red; }\n")
+    html = '<html><head><link rel="stylesheet" href="styles/part.css"></head><body><p>Hi</p>'
+    layout = Layout(load_config(project.root), datetime.now(UTC), html, {})
+
+    def build() -> tuple[float, list[str]]:
+        done = lay_out(layout, PdfOptions())
+        width = float(PdfReader(io.BytesIO(done.data)).pages[0].mediabox.width)
+        return width, [f"{d.path}:{d.line} {d.message}" for d in done.diagnostics]
+
+    with scratch_folder():
+        first, warned = build()
+        assert round(first) == 420  # A5, in points
+        assert any(w.startswith("styles/part.css:2 ") and "colour" in w for w in warned), warned
+        assert build() == (first, warned)  # the same result, the warning said again
+        assert sum("part.css" in url for url in parsed) == 1, parsed
+        css.write_text("@page { size: A4 }\n", encoding="utf-8")
+        width, warned = build()
+        assert round(width) == 595 and warned == []
+        assert sum("part.css" in url for url in parsed) == 2, parsed

@@ -310,7 +310,7 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
     deadline = options.deadline or Deadline(
         time.monotonic() + settings.time_limit, settings.time_limit
     )
-    from build_report.pdf.internals import painting, typesetting
+    from build_report.pdf.internals import painting, parsed_once, typesetting
 
     try:
         with (
@@ -318,6 +318,7 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
             limits(settings.max_pages, deadline, options.page_budget) as guard,
             painting(console.current.tick),
             typesetting(),
+            parsed_once(),
         ):
             yield resources, logs
     except _LimitReached:

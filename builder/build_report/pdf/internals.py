@@ -15,6 +15,8 @@ no internals):
   font_config, color_profiles, output_intent)` write pages made by hand;
 - a margin box's `style["content"]` is a tuple of (kind, value) pairs, `("counter()",
   (name, style))` for `counter(name)`.
+- `weasyprint.css.find_stylesheets` makes each sheet with `weasyprint.css.CSS(...)`, and a
+  sheet's `matcher`, `page_rules` and `layers` are all the styles read of it (`parsed_once`).
 
 ## Parts laid out now, numbered later (chapter-parallel builds)
 
@@ -34,7 +36,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from build_report.pdf.adapter import (
     Layout,
@@ -229,6 +233,188 @@ def typesetting() -> Iterator[None]:
         yield
     finally:
         block.iter_line_boxes, inline.split_first_line = original_lines, original_split
+
+
+class _Sheet:
+    """A stylesheet parsed for an earlier document, as this document's styles use it: what
+    `weasyprint.css.StyleFor` reads of a `CSS` (its matcher, and the document's page rules
+    and layers, which every author sheet of a document shares)."""
+
+    def __init__(self, matcher, page_rules: list, layers: list, base_url) -> None:
+        self.matcher, self.page_rules, self.layers = matcher, page_rules, layers
+        self.base_url = base_url
+
+
+@dataclass
+class _Parsed:
+    """What parsing a stylesheet did, to do it again for another document without parsing:
+    the files it fetched (checked unchanged, and fetched again for the document's record of
+    what it read), the selectors, what it added to the document's page rules, layers,
+    counter styles and colour profiles, and what it logged (the engine's warnings)."""
+
+    fetched: list[tuple[str, bytes]]
+    matcher: object
+    page_rules: list
+    layers: list
+    counter_styles: dict
+    color_profiles: dict
+    records: list
+    base_url: object
+
+
+class _Recording:
+    """A URL fetcher that notes the bytes of each response of the fetcher it wraps."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.fetched: list[tuple[str, bytes]] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def __call__(self, url: str):
+        return self.fetch(url)
+
+    def fetch(self, url: str, headers=None):
+        from weasyprint.urls import URLFetcherResponse
+
+        response = self.inner.fetch(url, headers)
+        try:
+            body = response.read()
+        finally:
+            response.close()
+        self.fetched.append((url, body))
+        return URLFetcherResponse(response.url, body, response.headers, response.status)
+
+
+# Parsed stylesheets, for each FontConfiguration their @font-face rules were loaded into.
+_PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@contextlib.contextmanager
+def parsed_once() -> Iterator[None]:
+    """Each stylesheet parsed once a process, not once a document: a part of a parallel build,
+    the live preview's next build, and a handout's editions link the same stylesheets, and
+    parsing them cost about 0.2 s a document (a 29-page part lays out in 3 s).
+
+    It relies on `weasyprint.css.find_stylesheets` making each linked or embedded sheet with
+    `CSS(url=... | string=..., url_fetcher, media_type, font_config, counter_style,
+    color_profiles, page_rules, layers)` (looked up on `weasyprint.css`), on `StyleFor`
+    reading a sheet's `matcher`, `page_rules` and `layers` only, and on a `CSS` being reusable
+    by documents that share its FontConfiguration (WeasyPrint's API says so). A sheet is
+    taken from the store only when every file its parse fetched (the sheet, its @imports)
+    comes back byte for byte the same through this document's fetcher, and the document's
+    layers so far are the same; what the parse logged is logged again. A sheet made another
+    way (an @import's, given its parent's matcher) is parsed as before."""
+    if not supported():
+        yield
+        return
+    import weasyprint.css as css
+
+    original = css.CSS
+    kept = ("url_fetcher", "font_config", "counter_style", "color_profiles", "page_rules")
+    kept += ("layers",)
+
+    def stylesheet(**kwargs):
+        font_config = kwargs.get("font_config")
+        page_rules, layers = kwargs.get("page_rules"), kwargs.get("layers")
+        if (
+            font_config is None
+            or page_rules is None
+            or layers is None
+            or kwargs.get("matcher") is not None
+            or kwargs.get("layer") is not None
+        ):
+            return original(**kwargs)
+        key = (tuple(sorted((k, v) for k, v in kwargs.items() if k not in kept)), tuple(layers))
+        store = _PARSED.setdefault(font_config, {})
+        found = store.get(key)
+        if found is not None and _unchanged(found, kwargs["url_fetcher"]):
+            return _replay(found, kwargs)
+        return _parse(original, kwargs, store, key)
+
+    css.CSS = stylesheet
+    try:
+        yield
+    finally:
+        css.CSS = original
+
+
+def _unchanged(parsed: _Parsed, url_fetcher) -> bool:
+    """Whether every file the earlier parse fetched comes back the same (fetched again, so
+    that this document's fetcher vets and records it)."""
+    for url, body in parsed.fetched:
+        try:
+            response = url_fetcher(url)
+            try:
+                again = response.read()
+            finally:
+                response.close()
+        except Exception:  # gone, or refused: parsing again says so as the engine does
+            return False
+        if again != body:
+            return False
+    return True
+
+
+def _replay(parsed: _Parsed, kwargs: dict) -> _Sheet:
+    """The earlier parse's effects on this document."""
+    import logging
+
+    page_rules, layers = kwargs["page_rules"], kwargs["layers"]
+    page_rules.extend(parsed.page_rules)
+    layers[:] = parsed.layers
+    if kwargs.get("counter_style") is not None:
+        kwargs["counter_style"].update(parsed.counter_styles)
+    if kwargs.get("color_profiles") is not None:
+        kwargs["color_profiles"].update(parsed.color_profiles)
+    logger = logging.getLogger("weasyprint")
+    for record in parsed.records:
+        logger.handle(record)
+    return _Sheet(parsed.matcher, page_rules, layers, parsed.base_url)
+
+
+def _parse(original, kwargs: dict, store: dict, key) -> object:
+    """Parse the sheet as WeasyPrint does, noting what the parse did (`_Parsed`)."""
+    import logging
+
+    page_rules, layers = kwargs["page_rules"], kwargs["layers"]
+    counters, profiles = kwargs.get("counter_style"), kwargs.get("color_profiles")
+    counters_before = dict(counters or {})
+    profiles_before = dict(profiles or {})
+    rules_before = len(page_rules)
+    recording = _Recording(kwargs["url_fetcher"])
+
+    class Notes(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.WARNING)
+            self.records: list = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    notes = Notes()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(notes)
+    try:
+        sheet = original(**{**kwargs, "url_fetcher": recording})
+    finally:
+        logger.removeHandler(notes)
+    store[key] = _Parsed(
+        fetched=recording.fetched,
+        matcher=sheet.matcher,
+        page_rules=page_rules[rules_before:],
+        layers=list(layers),
+        counter_styles=_changed(counters_before, counters),
+        color_profiles=_changed(profiles_before, profiles),
+        records=notes.records,
+        base_url=sheet.base_url,
+    )
+    return sheet
+
+
+def _changed(before: dict, after: dict | None) -> dict:
+    return {k: v for k, v in (after or {}).items() if k not in before or before[k] is not v}
 
 
 def _hyphenated(line) -> bool:
