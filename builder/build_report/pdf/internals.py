@@ -433,12 +433,49 @@ def _hyphenated(line) -> bool:
 
 def shows_page_number(box) -> bool:
     """Whether a margin box's content uses counter(page) or counter(pages)."""
-    content = box.style["content"]
+    return _numbering(box.style)
+
+
+def _numbering(style) -> bool:
+    content = None if style is None else style["content"]
     if not isinstance(content, tuple):
         return False
     return any(
         kind in ("counter()", "counters()") and value[0] in PAGE_COUNTERS for kind, value in content
     )
+
+
+# The margin boxes laid out together: the three of a side share its length (CSS Paged Media).
+SIDES = {
+    f"@{side}-{place}": tuple(f"@{side}-{other}" for other in places)
+    for side, places in (
+        ("top", ("left", "center", "right")),
+        ("bottom", ("left", "center", "right")),
+        ("left", ("top", "middle", "bottom")),
+        ("right", ("top", "middle", "bottom")),
+    )
+    for place in places
+}
+
+
+class _NumberedSides:
+    """A page's `context.style_for` for `Part.numbers`: no style (so no box) for a margin box
+    on a side where no box shows a page number, as the running heads: making them again for
+    every page only to drop them was half the cost of the footers. A side with a number keeps
+    its three boxes, which share its length."""
+
+    def __init__(self, style_for) -> None:
+        self.inner = style_for
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def __call__(self, element, pseudo_type=None):
+        if pseudo_type in SIDES or str(pseudo_type).endswith("-corner"):
+            together = SIDES.get(pseudo_type, (pseudo_type,))
+            if not any(_numbering(self.inner(element, name)) for name in together):
+                return None
+        return self.inner(element, pseudo_type)
 
 
 class Part:
@@ -507,9 +544,13 @@ class Part:
                 counters["page"], counters["pages"] = [first + index], [total]
                 context.current_page = index + 1
                 overlay = copy.copy(page)
-                overlay.children = tuple(
-                    box for box in make_margin_boxes(context, page, state) if shows_page_number(box)
-                )
+                style_for = context.style_for
+                context.style_for = _NumberedSides(style_for)
+                try:
+                    made = list(make_margin_boxes(context, page, state))
+                finally:
+                    context.style_for = style_for
+                overlay.children = tuple(box for box in made if shows_page_number(box))
                 for box in overlay.children:
                     layout_box_backgrounds(overlay, box, context.get_image_from_uri)
                 overlay.background = overlay.canvas_background = None

@@ -44,7 +44,7 @@ from build_report.pdf.adapter import (
 from build_report.pdf.internals import page_numbers
 from build_report.pdf.split import pieces, size
 from build_report.pdf.stitch import stitch
-from build_report.pdf.workers import Workers, assign, footers
+from build_report.pdf.workers import Workers, footers, processes
 from build_report.project.model import Book
 from build_report.writers import Written
 
@@ -238,7 +238,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         if found is not None:
             cached[i] = found
     todo = [i for i in plan.order if i not in cached]
-    assignment = assign(todo, plan.sizes, jobs, len(cached))
+    count = processes(len(todo), jobs, len(cached))
     from build_report.pdf.writer import estimated_pages
 
     # one bar for the whole: every page of every part, laid out and then painted
@@ -247,14 +247,15 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         0.05,
         0.5,
         sum(estimated_pages(marked[i][0]) for i in todo) + estimated_pages(plan.front[0]),
-        f"laying out {len(todo)} of {len(marked)} parts in {len(assignment)} processes"
+        f"laying out {len(todo)} of {len(marked)} parts in {count} processes"
         + (f" ({len(cached)} unchanged)" if cached else ""),
     )
     reused_pages = sum(r.pages for r in cached.values())
     if reused_pages > layout.config.build.max_pages:
         raise page_limit(layout.config.build.max_pages)
     part_options = replace(options, strict=False, jobs=1)  # strict is applied to the whole
-    workers = Workers(assignment, [html for html, _ in marked], layout, part_options, reused_pages)
+    htmls = [html for html, _ in marked]
+    workers = Workers(todo, count, htmls, layout, part_options, reused_pages)
     front_html, front_missing = plan.front
     try:
         # meanwhile: how long are the cover and contents? (numbers do not change that; their

@@ -12,19 +12,11 @@ from build_report.pdf.adapter import Layout, PdfOptions, Rendered, lay_out
 from build_report.pdf.internals import page_numbers
 
 
-def assign(todo: list[int], sizes: list[int], jobs: int, reused: int) -> list[list[int]]:
-    """The parts to lay out, largest first, each given to the process with the least so far.
-    With reused parts, every process is started: those with little to lay out make the
-    reused parts' footers once the numbers are known."""
-    count = min(jobs, len(todo) + (jobs if reused else 0))
-    loads: list[tuple[int, list[int]]] = [(0, []) for _ in range(count)]
-    for i in todo:
-        loads.sort(key=lambda load: load[0])
-        size, mine = loads[0]
-        mine.append(i)
-        loads[0] = (size + sizes[i], mine)
-    loads.sort(key=lambda load: -load[0])  # the busiest first: footers go to the last
-    return [mine for _, mine in loads]
+def processes(todo: int, jobs: int, reused: int) -> int:
+    """How many layout processes: one a part to lay out, up to `jobs`; with reused parts,
+    every one of `jobs`: those with little to lay out make the reused parts' footers once the
+    numbers are known."""
+    return min(jobs, todo + (jobs if reused else 0))
 
 
 def footers(layout: Layout, first: int, total: int, html: str) -> Rendered:
@@ -34,8 +26,10 @@ def footers(layout: Layout, first: int, total: int, html: str) -> Rendered:
 
 
 class Workers:
-    """Processes, each laying out its parts (internals.Part) and saying at once how long each
-    is and where its anchors fall, then writing them (painting: about half of the work) while
+    """Processes, each taking the next part to lay out from one queue (the parts largest first:
+    a process that finishes early takes more, whatever the estimates said), laying it out
+    (internals.Part) and saying at once how long it is and where its anchors fall; once the
+    queue is empty, writing its parts (painting: about half of the work) while
     this process numbers the book and lays out its contents; then, told where each part
     starts and how long the book is, making the parts' numbered footers, and any other
     footers it is given. They keep the build's deadline and add to one count of pages
@@ -48,7 +42,8 @@ class Workers:
 
     def __init__(
         self,
-        assignment: list[list[int]],
+        todo: list[int],
+        count: int,
         htmls: list[str],
         layout: Layout,
         options: PdfOptions,
@@ -62,16 +57,19 @@ class Workers:
         ctx = context()
         self.pipes = []
         self.processes = []
-        self.assignment = assignment
+        self.todo = todo
         # the book's pages, counted by every process (max_pages holds for the whole book)
         self.budget = ctx.Value("q", reused_pages)
         self.options = options = replace(options, page_budget=self.budget)
-        for parts in assignment:
+        # how many of `todo` the processes have taken (kept here: a spawned process finds the
+        # lock by name, gone once this process drops it)
+        self.taken = taken = ctx.Value("i", 0)
+        parts = [(i, htmls[i]) for i in todo]
+        for _ in range(count):
             mine, theirs = ctx.Pipe()
-            mine_html = [(i, htmls[i]) for i in parts]
             process = ctx.Process(
                 target=serve,
-                args=(theirs, mine_html, layout, options, os.getpid()),
+                args=(theirs, parts, taken, layout, options, os.getpid()),
                 daemon=True,
             )
             process.start()
@@ -132,8 +130,7 @@ class Workers:
         out (written or not)."""
         found: dict[int, tuple[int, dict[str, int]]] = {}
         self.early: list = []  # what came meanwhile (a part written already)
-        wanted = sum(len(parts) for parts in self.assignment)
-        while len(found) < wanted:
+        while len(found) < len(self.todo):
             message = self._next()
             if message[0] == "counted":
                 found[message[1]] = (message[2], message[3])
@@ -143,7 +140,7 @@ class Workers:
 
     def number(self, firsts: dict[int, int], total: int, extra: list) -> None:
         """Where each part starts, the book's length, and the footers each process makes."""
-        for k, pipe in enumerate(reversed(self.pipes)):  # the least busy first
+        for k, pipe in enumerate(self.pipes):
             pipe.send((firsts, total, extra[k :: self.count]))
 
     def results(self) -> tuple[dict[int, Rendered], dict[int, bytes], dict[int, Rendered]]:
@@ -176,7 +173,7 @@ class Workers:
 
 
 def serve(
-    pipe, parts: list[tuple[int, str]], layout: Layout, options: PdfOptions, parent: int
+    pipe, parts: list[tuple[int, str]], taken, layout: Layout, options: PdfOptions, parent: int
 ) -> None:
     """A layout process (see Workers). Module-level, so a spawned process can find it. It
     dies with the process that started it, which may be killed at the build's deadline."""
@@ -186,13 +183,20 @@ def serve(
     die_with_parent(parent)
     try:
         held = {}
-        for i, html in parts:  # every part laid out first: the book's numbers wait on them
+        while True:  # parts laid out until none is left: the book's numbers wait on them all
+            with taken.get_lock():
+                k = taken.value
+                taken.value = k + 1
+            if k >= len(parts):
+                break
+            i, html = parts[k]
             held[i] = Part(replace(layout, html=html), options, paint=False)
             pipe.send(("counted", i, held[i].pages, held[i].anchors()))
-        for i, _ in parts:
+        mine = list(held)
+        for i in mine:
             pipe.send(("laid", i, held[i].write()))
         firsts, total, extra = pipe.recv()
-        for i, _ in parts:
+        for i in mine:
             pipe.send(("numbers", i, held.pop(i).numbers(firsts[i], total)))
         for i, first, html in extra:
             pipe.send(("footers", i, footers(layout, first, total, html)))
