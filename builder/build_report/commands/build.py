@@ -151,9 +151,10 @@ def _build(config: Config, folder: Path, outputs: list[tuple[str, Options]]) -> 
         deadline = start_clock(config)  # time_limit holds from here, for every stage
         for phase in _phases(todo) if config.build.print_pages else [todo]:
             engine = any(writer(kind).uses_engine for _, kind, _ in phase)
+            warm = any(kind == "pdf" for _, kind, _ in phase)
             jobs = in_child(
                 lambda phase=phase: _jobs(config, [(kind, o) for _, kind, o in phase]),
-                _load_engine if engine else None,
+                (lambda: _warm_up(config)) if warm else _load_engine if engine else None,
                 deadline,
             )
             for (index, kind, job_options), job in zip(phase, jobs, strict=True):
@@ -216,6 +217,12 @@ def _load_engine() -> None:
     from build_report.pdf.adapter import load_engine
 
     load_engine()
+
+
+def _warm_up(config: Config) -> None:
+    from build_report.pdf.adapter import warm_up_project
+
+    warm_up_project(config)
 
 
 def build(kind: str, options: Options) -> Written:

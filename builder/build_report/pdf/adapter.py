@@ -241,21 +241,55 @@ def shared_fonts():
     return _FONTS[0][1]
 
 
+# A paragraph to lay out and write before the book: long words to hyphenate, in each weight.
+SAMPLE = (
+    "<p>Internationalization <em>notwithstanding</em>, <strong>characteristically</strong> "
+    "<code>representational</code> responsibilities 1234567890.</p>"
+) * 4
+
+
 def warm_up(layout: Layout, html: str, text: str) -> None:
-    """Parse the stylesheets of `html` (a document of the book) and load the fonts that `text`
-    needs into this process's `shared_fonts`: the live preview's worker does it once, and
-    every build it forks starts with them. (A cold parallel build gains nothing by it: its
-    processes' first parts were measured as fast as their later ones.)"""
-    head = re.sub(r"<body\b.*", "<body></body></html>", html, flags=re.DOTALL)
+    """What a process pays on its first document, paid now, into this process's
+    `shared_fonts` and parsed stylesheets (internals.parsed_once): the stylesheets of `html`
+    (a document of the book, or `print_head`) parsed, the faces `text` needs loaded, Pango set
+    up, the hyphenation patterns read and the font subsetter imported, by laying out and
+    writing a paragraph under `html`'s head. About 0.6 s of a cold process; the processes
+    forked afterwards (a parallel build's, the live preview's builds) start with all of it."""
+    head = re.sub(r"<body\b.*", "", html, flags=re.DOTALL)
+    sample = f'{head}<body class="print"><section class="chapter">{SAMPLE}</section></body></html>'
     with engine(layout, PdfOptions()) as (resources, logs):
         import weasyprint
 
         page = weasyprint.HTML(
-            string=head,
+            string=sample,
             base_url=layout.root.resolve().as_uri() + "/",
             url_fetcher=make_fetcher(resources, text),
         )
-        roomy(lambda: page.render(font_config=shared_fonts()))
+        document = render(page)
+        roomy(document.write_pdf)
+
+
+def print_head(config: Config) -> str:
+    """The head of a print document of the project (its language and stylesheets), for
+    `warm_up` before the chapters are read."""
+    from html import escape
+
+    links = "".join(
+        f'<link rel="stylesheet" href="{escape(href)}">' for href in config.print_stylesheets
+    )
+    language = escape(config.report.language)
+    return f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8">{links}</head>'
+
+
+def warm_up_project(config: Config) -> None:
+    """The engine imported and warmed (`warm_up`) for the project's print stylesheets, while
+    another process reads the chapters (commands/build.py): the process that lays out the
+    book, or forks the processes that do, starts warm. What fails here is left to the build,
+    which reads the same files and says what is wrong."""
+    load_engine()
+    layout = Layout(config, datetime.datetime.now(datetime.UTC), "", {})
+    with contextlib.suppress(Exception):  # the build reports its own errors
+        warm_up(layout, print_head(config), SAMPLE)
 
 
 @dataclass(frozen=True)
