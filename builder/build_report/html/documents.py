@@ -136,11 +136,26 @@ def print_document(
         only=only,
         extra_css=Markup(extra_css),
         stand_ins=stand_ins or [],
-        lists=target_lists(book),
+        lists=_of_book(book, "lists", target_lists),
         changes=book.changes if part != "chapters" else (),
         since=book.since,
-        aid_link=AidLinks(book),
+        aid_link=_of_book(book, "aid_link", AidLinks),
     )
+
+
+_BOOK: list = [None, {}]  # the last Book documents were made of, and what they all share
+
+
+def _of_book(book: Book, name: str, make):
+    """`make(book)`, once a Book: a parallel build renders a document for every part of the
+    book (pdf/parallel.py), and the links of the aids and the lists of figures and tables
+    are the whole book's (a second a build at 300 chapters when made for each)."""
+    if _BOOK[0] is not book:
+        _BOOK[:] = [book, {}]
+    shared = _BOOK[1]
+    if name not in shared:
+        shared[name] = make(book)
+    return shared[name]
 
 
 def target_lists(book: Book, files: dict[str, str] | None = None) -> list:

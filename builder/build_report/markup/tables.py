@@ -26,7 +26,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from build_report.errors import Diagnostic
@@ -151,7 +151,13 @@ class Fitter:
         width, height = PAPER_POINTS.get(paper, PAPER_POINTS["a4"])
         self.portrait = (width - 2 * MARGIN) * SAFETY
         self.landscape = (height - 2 * MARGIN) * SAFETY
-        self.fonts = {style: _widths(path) for style, path in font_files(root).items()}
+        self.root = root
+
+    @cached_property
+    def fonts(self) -> dict[str, Widths]:
+        """The fonts' widths, read when a book has a table to fit (reading them is a good
+        part of preparing a book without one)."""
+        return {style: _widths(path) for style, path in font_files(self.root).items()}
 
     def fit(self, tokens: Sequence, start: int) -> Fit:
         """The fit of the table whose `table_open` is `tokens[start]`."""

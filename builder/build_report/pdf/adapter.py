@@ -286,10 +286,19 @@ def warm_up_project(config: Config) -> None:
     another process reads the chapters (commands/build.py): the process that lays out the
     book, or forks the processes that do, starts warm. What fails here is left to the build,
     which reads the same files and says what is wrong."""
+    import tempfile
+
     load_engine()
+    key = (tempfile.gettempdir(), print_head(config))
+    if key in _WARM:  # the live preview's worker, at its next build: warm already
+        return
     layout = Layout(config, datetime.datetime.now(datetime.UTC), "", {})
     with contextlib.suppress(Exception):  # the build reports its own errors
-        warm_up(layout, print_head(config), SAMPLE)
+        warm_up(layout, key[1], SAMPLE)
+    _WARM.add(key)
+
+
+_WARM: set[tuple[str, str]] = set()  # (scratch folder, head) this process has warmed up for
 
 
 @dataclass(frozen=True)

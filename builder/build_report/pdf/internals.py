@@ -268,6 +268,7 @@ class _Recording:
     def __init__(self, inner) -> None:
         self.inner = inner
         self.fetched: list[tuple[str, bytes]] = []
+        self.failed = False  # a fetch failed or was refused
 
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
@@ -278,7 +279,11 @@ class _Recording:
     def fetch(self, url: str, headers=None):
         from weasyprint.urls import URLFetcherResponse
 
-        response = self.inner.fetch(url, headers)
+        try:
+            response = self.inner.fetch(url, headers)
+        except BaseException:
+            self.failed = True
+            raise
         try:
             body = response.read()
         finally:
@@ -304,7 +309,9 @@ def parsed_once() -> Iterator[None]:
     by documents that share its FontConfiguration (WeasyPrint's API says so). A sheet is
     taken from the store only when every file its parse fetched (the sheet, its @imports)
     comes back byte for byte the same through this document's fetcher, and the document's
-    layers so far are the same; what the parse logged is logged again. A sheet made another
+    layers so far are the same; what the parse logged is logged again. A parse that failed to
+    fetch something (a missing or refused @import) is not kept: each document asks again, and
+    the build's gatekeeper sees each refusal. A sheet made another
     way (an @import's, given its parent's matcher) is parsed as before."""
     if not supported():
         yield
@@ -400,6 +407,8 @@ def _parse(original, kwargs: dict, store: dict, key) -> object:
         sheet = original(**{**kwargs, "url_fetcher": recording})
     finally:
         logger.removeHandler(notes)
+    if recording.failed:  # parsed again next time: its document must see the refusal too
+        return sheet
     store[key] = _Parsed(
         fetched=recording.fetched,
         matcher=sheet.matcher,

@@ -52,6 +52,7 @@ ID_ATTR = re.compile(r"""\bid="([^"]+)\"""")
 HREF = re.compile(r"""\bhref="#([^"]+)\"""")
 TAG = re.compile(r"<[^>]*>")
 TOC_ENTRY = 'data-toc-entry="{}"'  # the contents template marks each entry with its chapter
+STAND_INS = "build-report-stand-ins"  # the spot where a document's stand-ins go (see plan)
 FURNITURE_PAGE = re.compile(r"<[^>]*\bdata-furniture-page\b[^>]*>\s*</div>\s*")
 PART_CHARS = 30_000  # about ten pages: a chapter this long is a part of its own
 LIVE_PART_CHARS = 1  # preview --pdf: each chapter a part, so that an edit lays out its own
@@ -124,6 +125,15 @@ def _stand_ins(html: str, book_ids: frozenset[str]) -> list[str]:
     return sorted((set(HREF.findall(html)) - set(ID_ATTR.findall(html))) & book_ids)
 
 
+def _placed(html: str, missing: list[str]) -> tuple[str, list[str]]:
+    """A document rendered with the STAND_INS spot, with its stand-ins there (as the
+    templates write them: an empty span for each)."""
+    from markupsafe import escape
+
+    spans = "".join(f'<span id="{escape(ident)}"></span>' for ident in missing)
+    return html.replace(f'<span id="{STAND_INS}"></span>', spans), missing
+
+
 def _dests(data: bytes) -> tuple[int, dict[str, int]]:
     from pypdf import PdfReader
 
@@ -166,40 +176,35 @@ def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
     continued = [hasattr(unit, "continued") for unit in laid]
     cut = parts(unit_sizes, continued, PART_CHARS if part_chars is None else part_chars)
 
-    def part_html(members: list[int], stand_ins: list[str] | None = None) -> str:
-        return print_document(
+    # every document is rendered once, with a spot where its stand-ins go once the book's
+    # anchors are known
+    spot = [STAND_INS]
+    plain = [
+        print_document(
             book,
             part="chapters",
             extra_css=running_title,
-            stand_ins=stand_ins,
+            stand_ins=spot,
             chapters=[laid[unit] for unit in members],
         )
-
-    def summary_html(stand_ins: list[str] | None = None) -> str:
-        return print_document(
-            book, part="summary", extra_css=running_title, stand_ins=stand_ins, chapters=chapters
-        )
-
-    def front_html(stand_ins: list[str] | None = None) -> str:
-        return print_document(
-            book, part="front", extra_css=_LITERAL_TOC, stand_ins=stand_ins, chapters=chapters
-        )
-
-    makers = [lambda missing, members=members: part_html(members, missing) for members in cut]
+        for members in cut
+    ]
     part_sizes = [sum(unit_sizes[unit] for unit in members) for members in cut]
     part_continued = [continued[members[0]] for members in cut]
-    plain = [make(None) for make in makers]
     if book.summary_chapters:
-        makers.insert(0, summary_html)
-        plain.insert(0, summary_html())
-        part_sizes.insert(0, len(TAG.sub("", plain[0])))  # its text, as a chapter's source
+        summary = print_document(
+            book, part="summary", extra_css=running_title, stand_ins=spot, chapters=chapters
+        )
+        plain.insert(0, summary)
+        part_sizes.insert(0, len(TAG.sub("", summary)))  # its text, as a chapter's source
         part_continued.insert(0, False)
-    front = front_html()
-    book_ids = frozenset(i for html in [front, *plain] for i in ID_ATTR.findall(html))
-    marked = []
-    for make, html in zip(makers, plain, strict=True):
-        missing = _stand_ins(html, book_ids)
-        marked.append((make(missing) if missing else html, missing))
+    front = print_document(
+        book, part="front", extra_css=_LITERAL_TOC, stand_ins=spot, chapters=chapters
+    )
+    book_ids = frozenset(
+        i for html in [front, *plain] for i in ID_ATTR.findall(html) if i != STAND_INS
+    )
+    marked = [_placed(html, _stand_ins(html, book_ids)) for html in plain]
     front_missing = _stand_ins(front, book_ids)
     from build_report.pages.record import PageStore
     from build_report.pdf.split import marked as split_marked
@@ -211,7 +216,7 @@ def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
         parts=marked,
         order=sorted(range(len(marked)), key=lambda i: -part_sizes[i]),
         sizes=part_sizes,
-        front=(front_html(front_missing) if front_missing else front, front_missing),
+        front=(_placed(front, front_missing)[0], front_missing),
         anchors=[ch.anchor for ch in book.chapters],
         footer=_footer_html(book),
         continued=part_continued,
