@@ -11,11 +11,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from markdown_it.token import Token
-
 from build_report.project.model import Chapter
+
+if TYPE_CHECKING:  # the layout process reads stylesheets here, without Markdown
+    from markdown_it.token import Token
 
 CSS_REF = re.compile(
     r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)|url\(\s*["']?([^"')]+)["']?\s*\)"""
