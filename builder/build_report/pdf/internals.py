@@ -311,8 +311,8 @@ def parsed_once() -> Iterator[None]:
     comes back byte for byte the same through this document's fetcher, and the document's
     layers so far are the same; what the parse logged is logged again. A parse that failed to
     fetch something (a missing or refused @import) is not kept: each document asks again, and
-    the build's gatekeeper sees each refusal. A sheet made another
-    way (an @import's, given its parent's matcher) is parsed as before."""
+    the build's gatekeeper sees each refusal. A sheet made another way (an @import's, given
+    its parent's matcher) is parsed as before."""
     if not supported():
         yield
         return
