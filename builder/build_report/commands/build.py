@@ -150,11 +150,9 @@ def _build(config: Config, folder: Path, outputs: list[tuple[str, Options]]) -> 
         console.current.step("reading chapters", 0.0, 0.05)
         deadline = start_clock(config)  # time_limit holds from here, for every stage
         for phase in _phases(todo) if config.build.print_pages else [todo]:
-            engine = any(writer(kind).uses_engine for _, kind, _ in phase)
-            warm = any(kind == "pdf" for _, kind, _ in phase)
             jobs = in_child(
                 lambda phase=phase: _jobs(config, [(kind, o) for _, kind, o in phase]),
-                (lambda: _warm_up(config)) if warm else _load_engine if engine else None,
+                _meanwhile(config, [kind for _, kind, _ in phase]),
                 deadline,
             )
             for (index, kind, job_options), job in zip(phase, jobs, strict=True):
@@ -213,16 +211,17 @@ def _put_in_place(staged: Path, target: Path) -> None:
     remember(target)
 
 
-def _load_engine() -> None:
-    from build_report.pdf.adapter import load_engine
+def _meanwhile(config: Config, kinds: list[str]):
+    """What this process does while a child reads the chapters: for a PDF, import and warm
+    the engine on the project's print stylesheets (its layout processes fork from this one);
+    for another output that lays out, import the engine; else nothing."""
+    from build_report.pdf import adapter
 
-    load_engine()
-
-
-def _warm_up(config: Config) -> None:
-    from build_report.pdf.adapter import warm_up_project
-
-    warm_up_project(config)
+    if "pdf" in kinds:
+        return lambda: adapter.warm_up_project(config)
+    if any(writer(kind).uses_engine for kind in kinds):
+        return adapter.load_engine
+    return None
 
 
 def build(kind: str, options: Options) -> Written:

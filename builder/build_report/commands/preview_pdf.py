@@ -108,23 +108,19 @@ def _work(pipe, project: Path, edition: str) -> None:
 
 
 def _warm_up(project: Path) -> None:
-    """Parse the book's stylesheets and load its fonts in this process (adapter.warm_up), so
-    that what WeasyPrint sets up on its first document (fontconfig, Pango, the faces) is
-    there before each build forks its processes from this one. A book that cannot be read
-    yet is left to the first build to report."""
-    from build_report.commands.build import load_book
-    from build_report.html.documents import print_document
-    from build_report.pdf.adapter import Layout, warm_up
+    """Warm the engine in this process as every build's main process does
+    (adapter.warm_up_project), so that each build forks its processes from a warm one and
+    finds the warm-up done. A project whose config cannot be read yet is left to the first
+    build to report."""
+    from build_report.errors import BuildError
+    from build_report.pdf.adapter import warm_up_project
     from build_report.project.config import load_config
 
     try:
-        book = load_book(load_config(project))
-        html = print_document(book)
-        warm_up(Layout.of(book, html), html, html)
-    except Exception:  # noqa: BLE001, S110 - the build will say what is wrong
-        import weasyprint
-
-        weasyprint.HTML(string="<p>warm</p>").render()
+        config = load_config(project)
+    except (BuildError, OSError):  # the build will say what is wrong
+        return
+    warm_up_project(config)
 
 
 class LivePdf:

@@ -240,9 +240,8 @@ class _Sheet:
     `weasyprint.css.StyleFor` reads of a `CSS` (its matcher, and the document's page rules
     and layers, which every author sheet of a document shares)."""
 
-    def __init__(self, matcher, page_rules: list, layers: list, base_url) -> None:
+    def __init__(self, matcher, page_rules: list, layers: list) -> None:
         self.matcher, self.page_rules, self.layers = matcher, page_rules, layers
-        self.base_url = base_url
 
 
 @dataclass
@@ -259,7 +258,6 @@ class _Parsed:
     counter_styles: dict
     color_profiles: dict
     records: list
-    base_url: object
 
 
 class _Recording:
@@ -319,8 +317,8 @@ def parsed_once() -> Iterator[None]:
     import weasyprint.css as css
 
     original = css.CSS
-    kept = ("url_fetcher", "font_config", "counter_style", "color_profiles", "page_rules")
-    kept += ("layers",)
+    # the arguments that are this document's objects, not what the sheet is
+    kept = ("url_fetcher", "font_config", "counter_style", "color_profiles", "page_rules", "layers")
 
     def stylesheet(**kwargs):
         font_config = kwargs.get("font_config")
@@ -378,7 +376,7 @@ def _replay(parsed: _Parsed, kwargs: dict) -> _Sheet:
     logger = logging.getLogger("weasyprint")
     for record in parsed.records:
         logger.handle(record)
-    return _Sheet(parsed.matcher, page_rules, layers, parsed.base_url)
+    return _Sheet(parsed.matcher, page_rules, layers)
 
 
 def _parse(original, kwargs: dict, store: dict, key) -> object:
@@ -417,7 +415,6 @@ def _parse(original, kwargs: dict, store: dict, key) -> object:
         counter_styles=_changed(counters_before, counters),
         color_profiles=_changed(profiles_before, profiles),
         records=notes.records,
-        base_url=sheet.base_url,
     )
     return sheet
 

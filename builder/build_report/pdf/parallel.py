@@ -44,7 +44,7 @@ from build_report.pdf.adapter import (
 from build_report.pdf.internals import page_numbers
 from build_report.pdf.split import pieces, size
 from build_report.pdf.stitch import stitch
-from build_report.pdf.workers import Workers, footers, processes
+from build_report.pdf.workers import Workers, footers, process_count
 from build_report.project.model import Book
 from build_report.writers import Written
 
@@ -125,13 +125,13 @@ def _stand_ins(html: str, book_ids: frozenset[str]) -> list[str]:
     return sorted((set(HREF.findall(html)) - set(ID_ATTR.findall(html))) & book_ids)
 
 
-def _placed(html: str, missing: list[str]) -> tuple[str, list[str]]:
+def _placed(html: str, missing: list[str]) -> str:
     """A document rendered with the STAND_INS spot, with its stand-ins there (as the
     templates write them: an empty span for each)."""
     from markupsafe import escape
 
     spans = "".join(f'<span id="{escape(ident)}"></span>' for ident in missing)
-    return html.replace(f'<span id="{STAND_INS}"></span>', spans), missing
+    return html.replace(f'<span id="{STAND_INS}"></span>', spans)
 
 
 def _dests(data: bytes) -> tuple[int, dict[str, int]]:
@@ -204,7 +204,8 @@ def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
     book_ids = frozenset(
         i for html in [front, *plain] for i in ID_ATTR.findall(html) if i != STAND_INS
     )
-    marked = [_placed(html, _stand_ins(html, book_ids)) for html in plain]
+    missing = [_stand_ins(html, book_ids) for html in plain]
+    marked = [(_placed(html, m), m) for html, m in zip(plain, missing, strict=True)]
     front_missing = _stand_ins(front, book_ids)
     from build_report.pages.record import PageStore
     from build_report.pdf.split import marked as split_marked
@@ -216,7 +217,7 @@ def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
         parts=marked,
         order=sorted(range(len(marked)), key=lambda i: -part_sizes[i]),
         sizes=part_sizes,
-        front=(_placed(front, front_missing)[0], front_missing),
+        front=(_placed(front, front_missing), front_missing),
         anchors=[ch.anchor for ch in book.chapters],
         footer=_footer_html(book),
         continued=part_continued,
@@ -243,7 +244,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         if found is not None:
             cached[i] = found
     todo = [i for i in plan.order if i not in cached]
-    count = processes(len(todo), jobs, len(cached))
+    count = process_count(len(todo), jobs, len(cached))
     from build_report.pdf.writer import estimated_pages
 
     # one bar for the whole: every page of every part, laid out and then painted

@@ -12,7 +12,7 @@ from build_report.pdf.adapter import Layout, PdfOptions, Rendered, lay_out
 from build_report.pdf.internals import page_numbers
 
 
-def processes(todo: int, jobs: int, reused: int) -> int:
+def process_count(todo: int, jobs: int, reused: int) -> int:
     """How many layout processes: one a part to lay out, up to `jobs`; with reused parts,
     every one of `jobs`: those with little to lay out make the reused parts' footers once the
     numbers are known."""
