@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -37,6 +38,36 @@ def test_python_dash_m_works() -> None:
         check=False,
     )
     assert done.returncode == 0 and __version__ in done.stdout
+
+
+def test_the_command_exits_with_its_code_and_leaves_nothing_behind(project, tmp_path) -> None:
+    """`python -m build_report` (as the script) ends at once after the build (cli.run): its
+    exit codes, its messages and its clean-up are those of a normal exit."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+
+    def command(*args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "TMPDIR": str(scratch)}
+        return subprocess.run(
+            [sys.executable, "-m", "build_report", *args, "-C", str(project.root)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    built = command("pdf", "--no-cache")
+    assert built.returncode == 0, built.stderr
+    written = list((project.root / "build").glob("*.pdf"))
+    assert len(written) == 1 and f"{written[0].name} (" in built.stdout
+    assert list(scratch.iterdir()) == []  # the scratch folder went, as in a normal exit
+    usage = command("pdf", "--paper", "a3")
+    assert usage.returncode == 2 and "Usage" in usage.stderr and "Traceback" not in usage.stderr
+    (project.root / "styles" / "print.css").unlink()
+    failed = command("pdf", "--no-cache")
+    assert failed.returncode == 1 and "styles/print.css" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert list(scratch.iterdir()) == []
 
 
 def test_missing_stylesheet(project: Project) -> None:

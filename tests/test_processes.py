@@ -56,10 +56,11 @@ def test_no_fork_while_threads_run() -> None:
 
 def test_the_laying_out_process_never_loads_markdown_or_templates(tmp_path) -> None:
     code = (
-        "import sys, runpy\n"
+        "import sys\n"
+        "from build_report.cli import main\n"
         f"sys.argv = ['build-report', 'pdf', '-C', {str(REPO)!r}, '--no-cache', "
         f"'-o', {str(tmp_path / 'b.pdf')!r}]\n"
-        "try:\n    runpy.run_module('build_report', run_name='__main__')\n"
+        "try:\n    main()\n"
         "except SystemExit as done:\n    assert not done.code, done.code\n"
         "print(sorted(m for m in ('jinja2', 'markdown_it', 'yaml', 'nh3', 'weasyprint')"
         " if m in sys.modules))\n"

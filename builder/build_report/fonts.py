@@ -70,6 +70,9 @@ def _character_map(path: Path, root: Path) -> frozenset[int]:
         try:
             data = read_inside(root, path.relative_to(root), MAX_FONT_BYTES)
             font = TTFont(io.BytesIO(data), lazy=True, fontNumber=0)
+            # glyphs by number, not by name: the names (the post or CFF table) were most
+            # of the cost, and the map's characters are the same
+            font.setGlyphOrder([f"g{n}" for n in range(font["maxp"].numGlyphs)])
             _MAPS[key] = frozenset(font.getBestCmap() or ())
         except (TTLibError, NotInside, OSError, ValueError, KeyError, AssertionError):
             _MAPS[key] = frozenset()

@@ -101,6 +101,13 @@ class PdfOptions:
     deadline: Deadline | None = None  # the build's (processes.py); else time_limit from now
     page_budget: Any = None  # a parallel build's shared count of pages (see _Limits)
 
+    @property
+    def uses_store(self) -> bool:
+        """Whether the build keeps what it made for later builds: parts (cache.PartStore) and
+        where each page starts, for the ebook (pages/record.py). Not with --no-cache, nor
+        with the network allowed (what was fetched may change)."""
+        return self.reuse_parts and not self.allow_network
+
 
 def check_stylesheet(css: str, root: Path, key: str = "print_css") -> Path:
     path = root / css
@@ -493,7 +500,7 @@ def lay_out(layout: Layout, options: PdfOptions) -> Rendered:
         data = roomy(lambda: document.write_pdf(**ident, **extra))
     diagnostics = checked(layout, options, resources, logs)
     pages = len(document.pages)
-    starts = _page_starts(layout, document)
+    starts = _page_starts(layout, document, options)
     if options.booklet or options.n_up > 1:
         from build_report.pdf.impose import booklet, n_up
 
@@ -502,13 +509,14 @@ def lay_out(layout: Layout, options: PdfOptions) -> Rendered:
     return Rendered(data, pages, diagnostics, tuple(dict.fromkeys(resources.served)), starts)
 
 
-def _page_starts(layout: Layout, document) -> tuple[dict, ...]:
+def _page_starts(layout: Layout, document, options: PdfOptions) -> tuple[dict, ...]:
     """Where each page starts, for a document whose chapters are numbered block by block
-    (markup/blocks.py: the print book, not a handout or a part's footers)."""
+    (markup/blocks.py: the print book, not a handout or a part's footers), when the build
+    keeps it (a walk of every box: 3% of a part's cost, for nothing otherwise)."""
     from build_report.markup.blocks import ATTRIBUTE
     from build_report.pdf.internals import page_starts, supported
 
-    if f'{ATTRIBUTE}="' not in layout.html or not supported():
+    if not options.uses_store or f'{ATTRIBUTE}="' not in layout.html or not supported():
         return ()
     return tuple(page_starts(document, ATTRIBUTE))
 

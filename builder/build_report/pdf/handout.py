@@ -32,8 +32,7 @@ def handout_layout(book: Book, options: PdfOptions, selection: str | None = None
     if book.config.handout.briefing_pages:  # the briefing's pages, as its PDF lays them out
         from build_report.pages.record import cited_pages
 
-        no_cache = not options.reuse_parts or options.allow_network
-        briefing, inputs = cited_pages(book, no_cache=no_cache)
+        briefing, inputs = cited_pages(book, no_cache=not options.uses_store)
     label = selection_label(book, selection)
     html = handout_document(book, label, per_sheet=per_sheet(options), briefing=briefing)
     layout = Layout.of(book, html, book.config.handout.css)

@@ -524,7 +524,8 @@ class Part:
         served = tuple(dict.fromkeys([*laid_resources.served, *resources.served]))
         from build_report.pdf.adapter import _page_starts
 
-        starts = _page_starts(self.layout, self.document)  # for the ebook: pages/record.py
+        # for the ebook (pages/record.py), when the build keeps it
+        starts = _page_starts(self.layout, self.document, self.options)
         self.rendered = Rendered(data, self.pages, diagnostics, served, starts)
         return self.rendered
 

@@ -180,7 +180,7 @@ def render_layout(layout: Layout, output: Path, options: PdfOptions) -> tuple[by
     console.current.step("laying out", 0.05, 0.98, 2 * estimated_pages(layout.html))
     done = lay_out(layout, options)
     book_pdf = layout.stylesheet == layout.config.build.print_css  # not a handout
-    if done.starts and book_pdf and options.reuse_parts and not options.allow_network:
+    if done.starts and book_pdf and options.uses_store:
         _record_pages(layout, done)
     inputs = tuple(dict.fromkeys([*done.inputs, *layout.also_read]))
     return done.data, Written(output, done.pages, None, warnings + done.diagnostics, inputs)
