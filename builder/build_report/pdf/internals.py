@@ -437,11 +437,6 @@ def _hyphenated(line) -> bool:
     return bool(hyphen) and last.style["hyphens"] != "none" and last.text.endswith(hyphen)
 
 
-def shows_page_number(box) -> bool:
-    """Whether a margin box's content uses counter(page) or counter(pages)."""
-    return _numbering(box.style)
-
-
 def _numbering(style) -> bool:
     content = None if style is None else style["content"]
     if not isinstance(content, tuple):
@@ -464,14 +459,16 @@ SIDES = {
 }
 
 
-class _NumberedSides:
-    """A page's `context.style_for` for `Part.numbers`: no style (so no box) for a margin box
-    on a side where no box shows a page number, as the running heads: making them again for
-    every page only to drop them was half the cost of the footers. A side with a number keeps
-    its three boxes, which share its length."""
+class _Sides:
+    """A page's `context.style_for` that gives no style (so no box) to the margin boxes of
+    some sides: with `numbered`, the sides where no box shows a page number (`Part.numbers`:
+    the running heads); without, the sides where one does (`Part`'s layout: the footers,
+    which wait for the numbers). Making a side's boxes only to drop them was half the cost of
+    the footers. A side keeps or loses its three boxes together: they share its length."""
 
-    def __init__(self, style_for) -> None:
+    def __init__(self, style_for, numbered: bool) -> None:
         self.inner = style_for
+        self.numbered = numbered
 
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
@@ -479,16 +476,28 @@ class _NumberedSides:
     def __call__(self, element, pseudo_type=None):
         if pseudo_type in SIDES or str(pseudo_type).endswith("-corner"):
             together = SIDES.get(pseudo_type, (pseudo_type,))
-            if not any(_numbering(self.inner(element, name)) for name in together):
+            shows = any(_numbering(self.inner(element, name)) for name in together)
+            if shows != self.numbered:
                 return None
         return self.inner(element, pseudo_type)
+
+
+@contextlib.contextmanager
+def _only_sides(context, numbered: bool) -> Iterator[None]:
+    """Margin boxes made for the sides `_Sides` keeps, while in the block."""
+    style_for = context.style_for
+    context.style_for = _Sides(style_for, numbered)
+    try:
+        yield
+    finally:
+        context.style_for = style_for
 
 
 class Part:
     """One part of a book, laid out (`pages` and `anchors` known at once), then written by
     `write` (painting is about half of the work: a parallel build numbers the book and lays
-    out its contents meanwhile), except for the margin boxes that show a page number, which
-    wait for `numbers`."""
+    out its contents meanwhile), except for the margin boxes of the sides that show a page
+    number, which wait for `numbers`."""
 
     def __init__(self, layout: Layout, options: PdfOptions, paint: bool = True) -> None:
         import weasyprint.layout
@@ -499,7 +508,8 @@ class Part:
 
         def unnumbered(context, page, state):
             self.held.append((context, page, state))
-            return [box for box in original(context, page, state) if not shows_page_number(box)]
+            with _only_sides(context, numbered=False):
+                return list(original(context, page, state))
 
         with engine(layout, options) as (resources, logs):
             html = html_document(layout, resources)
@@ -538,8 +548,8 @@ class Part:
         return found
 
     def numbers(self, first: int, total: int) -> bytes:
-        """An overlay of the part's margin boxes that show page numbers, one page for each of
-        its pages, numbered from `first` of `total`."""
+        """An overlay of the part's margin boxes on the sides that show page numbers, one page
+        for each of its pages, numbered from `first` of `total`."""
         from weasyprint.document import Document, Page
         from weasyprint.layout.background import layout_box_backgrounds
         from weasyprint.layout.page import make_margin_boxes
@@ -551,13 +561,8 @@ class Part:
                 counters["page"], counters["pages"] = [first + index], [total]
                 context.current_page = index + 1
                 overlay = copy.copy(page)
-                style_for = context.style_for
-                context.style_for = _NumberedSides(style_for)
-                try:
-                    made = list(make_margin_boxes(context, page, state))
-                finally:
-                    context.style_for = style_for
-                overlay.children = tuple(box for box in made if shows_page_number(box))
+                with _only_sides(context, numbered=True):
+                    overlay.children = tuple(make_margin_boxes(context, page, state))
                 for box in overlay.children:
                     layout_box_backgrounds(overlay, box, context.get_image_from_uri)
                 overlay.background = overlay.canvas_background = None
