@@ -242,6 +242,24 @@ def _find(children: list[Token], key: str) -> tuple[int, int, int, int] | None:
 _LOCATED: dict[int, tuple[object, tuple[str, ...], dict[str, str]]] = {}
 
 
+WORD = re.compile(r"\w+")
+
+
+def _probes(keys: tuple[str, ...]) -> dict[str, str]:
+    """Each quote key's longest word: where the key is in a block's normal text, this word is
+    in its text as written, since normalising changes only quotes, dashes, white space and
+    ellipses. So a block without it is not normalised at all (most blocks, most builds)."""
+    return {key: max(WORD.findall(key), key=len, default="") for key in keys}
+
+
+def _candidates(
+    pieces: list[tuple[str, int]], keys: tuple[str, ...], probes: dict[str, str], done
+) -> list[str]:
+    """The keys not `done` that may be in the block of `pieces` (see _probes)."""
+    written = "".join(text for text, _ in pieces)
+    return [key for key in keys if key not in done and probes[key] in written]
+
+
 def located(chapter: Chapter, keys: tuple[str, ...]) -> dict[str, str]:
     """Quote key -> anchor id, for each of `keys` (quote_keys) found in the chapter's text.
     Asked by every template and by the findings: kept per chapter text (its tokens, by
@@ -253,10 +271,13 @@ def located(chapter: Chapter, keys: tuple[str, ...]) -> dict[str, str]:
         return kept[2]
     found: dict[str, str] = {}
     tokens = list(chapter.tokens)
+    probes = _probes(keys)
     for index in _blocks(tokens):
-        text = Normal(_pieces(tokens[index].children)).text
-        for key in keys:
-            if key not in found and key in text:
+        pieces = _pieces(tokens[index].children)
+        wanted = _candidates(pieces, keys, probes, found)
+        text = Normal(pieces).text if wanted else ""
+        for key in wanted:
+            if key in text:
                 found[key] = anchor_id(chapter, key)
     if len(_LOCATED) > 10_000:  # a process that builds many books
         _LOCATED.clear()
@@ -271,11 +292,14 @@ def with_anchors(tokens: list[Token], chapter: Chapter, keys: tuple[str, ...]) -
         return tokens
     out = list(tokens)
     placed: set[str] = set()
+    probes = _probes(keys)
     for index in _blocks(out):
         token = out[index]
         children = list(token.children)
-        text = Normal(_pieces(children)).text
-        here = [key for key in keys if key not in placed and key in text]
+        pieces = _pieces(children)
+        wanted = _candidates(pieces, keys, probes, placed)
+        text = Normal(pieces).text if wanted else ""
+        here = [key for key in wanted if key in text]
         for key in here:  # the children change with each wrap: found again in them
             where = _find(children, key)
             if where is None:
