@@ -145,3 +145,28 @@ def test_an_edit_lays_out_its_chapter_only(tmp_path: Path, capsys, monkeypatch) 
     build("pdf", one)
     assert_same_book(single, project.root / PDF, "Fixture Book")
     assert PdfReader(single).metadata == PdfReader(project.root / PDF).metadata
+
+
+def test_the_worker_warms_on_the_book_after_its_first_build(tmp_path) -> None:
+    """After its first PDF, the worker reads the book and lays out a chapter in its own
+    process, so that each rebuild forks from a process that has Markdown and the templates
+    loaded and the book's hyphenation patterns read (the sample paragraph of the warm-up
+    reads none). Run in a child process: it loads modules for good."""
+    book = new_project(tmp_path / "book")
+    body = "Characteristically representational responsibilities notwithstanding. " * 40
+    for n in (1, 2):
+        book.write(f"chapters/0{n}-c.md", f"---\ntitle: Chapter {n}\n---\n\n{body}\n")
+    code = (
+        "import sys, pyphen\n"
+        "from pathlib import Path\n"
+        "from build_report.commands.preview_pdf import _warm_up_on_book\n"
+        "from build_report.processes import scratch_folder\n"
+        "from build_report.writers import Options\n"
+        "assert 'markdown_it' not in sys.modules and not pyphen.hdcache\n"
+        "with scratch_folder():\n"
+        f"    _warm_up_on_book(Options(project=Path({str(book.root)!r}), live=True))\n"
+        "print('markdown_it' in sys.modules, 'jinja2' in sys.modules, len(pyphen.hdcache))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "1"], done.stdout

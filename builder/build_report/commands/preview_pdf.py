@@ -92,6 +92,7 @@ def _work(pipe, project: Path, edition: str) -> None:
     load_engine()
     _warm_up(project)
     options = Options(project=project, edition=edition, live=True)
+    on_book = False
     try:
         while pipe.recv() == "build":
             try:
@@ -101,8 +102,13 @@ def _work(pipe, project: Path, edition: str) -> None:
                 pipe.send((written.path, written.pages, None))
             except BuildError as exc:
                 pipe.send((None, None, exc.format_message()))
+                continue
             except Exception as exc:  # noqa: BLE001 - a bug of ours must not end the preview
                 pipe.send((None, None, rebuild_failure(exc)))
+                continue
+            if not on_book:  # once, after the first PDF is out
+                on_book = True
+                _warm_up_on_book(options)
     except (EOFError, KeyboardInterrupt):
         pass
 
@@ -121,6 +127,26 @@ def _warm_up(project: Path) -> None:
     except (BuildError, OSError):  # the build will say what is wrong
         return
     warm_up_project(config)
+
+
+def _warm_up_on_book(options) -> None:
+    """Read and plan the book in this process, as each build's reading child does (Markdown
+    and the templates loaded and compiled), and lay out its smallest chapter here
+    (parallel.warm_up_on_book): every later build forks its reading child and its layout
+    processes from this one, so each starts with all of that done, where a rebuild of the
+    default briefing spent half its time on it. Whatever fails is the next build's to say."""
+    import contextlib
+
+    from build_report.commands.build import load_book, prepare
+    from build_report.pdf.parallel import Plan, warm_up_on_book
+    from build_report.project.config import load_config
+    from build_report.writers import writer
+
+    with contextlib.suppress(Exception):
+        book = prepare(load_book(load_config(options.project)), options)
+        job = writer("pdf").prepare(book, options)
+        if isinstance(job.work, Plan):
+            warm_up_on_book(job.work)
 
 
 class LivePdf:

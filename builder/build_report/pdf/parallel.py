@@ -369,6 +369,17 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
     return data, Written(output, total, None, diagnostics, inputs)
 
 
+def warm_up_on_book(plan: Plan) -> None:
+    """The live preview's worker, after its first build: warm on the smallest chapter part
+    (adapter.warm_up_on), short enough not to hold up the next build."""
+    from build_report.pdf.adapter import warm_up_on
+
+    chapters = range(1 if plan.summary else 0, len(plan.parts))
+    if chapters:
+        smallest = min(chapters, key=lambda i: plan.sizes[i])
+        warm_up_on(replace(plan.layout, html=plan.parts[smallest][0]))
+
+
 CLOCK = re.compile(r'<meta name="dcterms\.(?:created|modified)"[^>]*>\n?')
 
 
