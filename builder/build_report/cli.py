@@ -163,14 +163,17 @@ def run() -> None:
     running = sys.modules.get("multiprocessing")
     if running is not None and running.active_children():
         sys.exit(code)
-    import atexit
-
-    atexit._run_exitfuncs()
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):  # a closed pipe: Python's exit says it, as it would
         sys.exit(code)
+    import atexit
+
+    atexit._run_exitfuncs()
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+        sys.stderr.flush()
     os._exit(code)
 
 
