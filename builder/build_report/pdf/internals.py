@@ -484,7 +484,8 @@ class _Sides:
 
 @contextlib.contextmanager
 def _only_sides(context, numbered: bool) -> Iterator[None]:
-    """Margin boxes made for the sides `_Sides` keeps, while in the block."""
+    """While in the block, `context` makes margin boxes only on the sides that
+    `_Sides(numbered)` keeps."""
     style_for = context.style_for
     context.style_for = _Sides(style_for, numbered)
     try:

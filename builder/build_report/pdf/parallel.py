@@ -43,7 +43,7 @@ from build_report.pdf.adapter import (
 )
 from build_report.pdf.internals import page_numbers
 from build_report.pdf.split import pieces, size
-from build_report.pdf.stitch import prepare, stitch
+from build_report.pdf.stitch import preload, stitch
 from build_report.pdf.workers import Workers, footers, process_count
 from build_report.project.model import Book
 from build_report.writers import Written
@@ -282,7 +282,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             front_pages = earlier.pages
         else:
             front_pages = count_pages(replace(layout, html=front_html), counted)
-        prepare()
+        preload()  # pikepdf, for stitching, while the processes work
         counts = workers.counted()  # part -> (its pages, {anchor: page index}), unwritten
         starts: dict[str, int] = {}
         firsts: dict[int, int] = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 
-def prepare() -> None:
+def preload() -> None:
     """Import pikepdf now (about 0.1 s), while the layout processes work, not in the build's
     serial end, which waits on every step."""
     import pikepdf  # noqa: F401
