@@ -95,7 +95,7 @@ def _to_cache(
         )
 
 
-def _jobs(config: Config, todo: list[tuple[str, Options]]) -> list:
+def prepare_jobs(config: Config, todo: list[tuple[str, Options]]) -> list:
     """Every output's job, from one reading of the chapters (may run in a child process)."""
     base = load_book(config)
     jobs = []
@@ -151,7 +151,7 @@ def _build(config: Config, folder: Path, outputs: list[tuple[str, Options]]) -> 
         deadline = start_clock(config)  # time_limit holds from here, for every stage
         for phase in _phases(todo) if config.build.print_pages else [todo]:
             jobs = in_child(
-                lambda phase=phase: _jobs(config, [(kind, o) for _, kind, o in phase]),
+                lambda phase=phase: prepare_jobs(config, [(kind, o) for _, kind, o in phase]),
                 _meanwhile(config, [kind for _, kind, _ in phase]),
                 deadline,
             )

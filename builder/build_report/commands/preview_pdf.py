@@ -137,14 +137,12 @@ def _warm_up_on_book(options) -> None:
     default briefing spent half its time on it. Whatever fails is the next build's to say."""
     import contextlib
 
-    from build_report.commands.build import load_book, prepare
+    from build_report.commands.build import prepare_jobs
     from build_report.pdf.parallel import Plan, warm_up_on_book
     from build_report.project.config import load_config
-    from build_report.writers import writer
 
     with contextlib.suppress(Exception):
-        book = prepare(load_book(load_config(options.project)), options)
-        job = writer("pdf").prepare(book, options)
+        job = prepare_jobs(load_config(options.project), [("pdf", options)])[0]
         if isinstance(job.work, Plan):
             warm_up_on_book(job.work)
 
