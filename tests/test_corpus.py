@@ -37,7 +37,6 @@ AWAITING_FONTS = [
     (0xF900, 0xFAFF),  # CJK compatibility
     (0xFE30, 0xFE4F),  # CJK compatibility forms
     (0xFF00, 0xFFEF),  # full-width forms
-    (0x1F000, 0x1FAFF),  # emoji
 ]
 
 

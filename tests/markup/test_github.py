@@ -11,6 +11,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from tests.conftest import Project
+from tests.pdf_checks import notdef_characters
 
 README = """\
 # Project
@@ -89,16 +90,30 @@ def test_github_markdown_passes_epubcheck(readme: Project) -> None:
     assert "EPUBCheck: no errors or warnings" in result.output
 
 
-def test_emoji_shortcodes_in_the_ebook_and_kept_in_print(project: Project) -> None:
-    project.write("chapters/01-first.md", "# Launch\n\nWe ship :rocket: today, `:rocket:` stays.\n")
+def test_emoji_shortcodes_become_emoji_with_a_glyph_in_every_output(project: Project) -> None:
+    project.write(
+        "chapters/01-first.md",
+        "# Launch :rocket:\n\nWe ship :rocket: today ✅, `:rocket:` stays. "
+        "GitHub's own :octocat: and the time 10:30:45 stay as written.\n",
+    )
     out = project.root / "e.epub"
     assert project.build("epub", "-o", out).exit_code == 0
     with zipfile.ZipFile(out) as archive:
         text = archive.read(next(n for n in archive.namelist() if n.endswith("first.xhtml")))
-    assert "We ship 🚀 today" in text.decode() and "<code>:rocket:</code>" in text.decode()
+        fonts = [n for n in archive.namelist() if "NotoEmoji" in n]
+    assert "We ship 🚀 today ✅" in text.decode() and "<code>:rocket:</code>" in text.decode()
+    assert fonts, "the ebook carries the emoji face (cut down) for its emoji"
     pdf = project.root / "p.pdf"
-    assert project.build("pdf", "-o", pdf).exit_code == 0
-    assert "We ship :rocket: today" in " ".join(p.extract_text() for p in PdfReader(pdf).pages)
+    result = project.build("pdf", "-o", pdf)
+    assert result.exit_code == 0 and "no font" not in result.output, result.output
+    reader = PdfReader(pdf)
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "We ship 🚀 today ✅" in text and ":rocket: stays" in text
+    assert ":octocat:" in text and "10:30:45" in text
+    assert "Launch 🚀" in [item.title for item in reader.outline if not isinstance(item, list)]
+    assert not notdef_characters(pdf), "every emoji is drawn, none as an empty box"
+    fonts = {f["/BaseFont"] for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    assert any(name.endswith("+Noto-Emoji") for name in fonts), fonts
 
 
 def test_image_size_attributes_size_the_image_in_print(project: Project) -> None:

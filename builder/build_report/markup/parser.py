@@ -171,8 +171,21 @@ def parse(text: str, chapter_slug: str, language: str = "") -> tuple[list[Token]
     return tokens, env
 
 
+def emojized(text: str) -> str:
+    """Text with GitHub's `:shortcode:` emoji as the characters GitHub shows (`:rocket:` ->
+    🚀); a name GitHub does not know (`:octocat:`, its own picture) and times (10:30:45) stay
+    as written. Every output has a face for them: each font chain ends with Noto Emoji
+    (styles/tokens.css)."""
+    if ":" not in text:
+        return text
+    import emoji
+
+    return emoji.emojize(text, language="alias")
+
+
 def plain_text(inline: Token) -> str:
-    """What a reader sees of an inline token: its text and code, without the markup."""
+    """What a reader sees of an inline token: its text and code, without the markup (and
+    the shortcodes as typed: heading ids are GitHub's, made from them)."""
     return "".join(
         child.content for child in inline.children or [] if child.type in ("text", "code_inline")
     )
@@ -196,6 +209,15 @@ def _heading_attributes(heading: Token, inline: Token) -> None:
         heading.attrSet(key, value)
 
 
+def shown_text(inline: Token) -> str:
+    """plain_text as a reader sees it: the shortcodes as emoji (emojized), code as typed."""
+    return "".join(
+        emojized(child.content) if child.type == "text" else child.content
+        for child in inline.children or []
+        if child.type in ("text", "code_inline")
+    )
+
+
 def headings(tokens: list[Token], level: int = 2) -> list[tuple[str, str]]:
     """(id, shown text) of the chapter's headings at one level, for tables of contents.
 
@@ -216,7 +238,9 @@ def heading_text(inline: Token) -> str:
     description of an image standing in for words (`## ![Logo](logo.png)`)."""
     parts = []
     for child in inline.children or []:
-        if child.type in ("text", "code_inline"):
+        if child.type == "text":
+            parts.append(emojized(child.content))
+        elif child.type == "code_inline":
             parts.append(child.content)
         elif child.type == "image":
             parts.append(plain_text(child))

@@ -17,6 +17,7 @@ from build_report.markup import callouts, trusted
 from build_report.markup.parser import (
     TEACHER,
     body_tokens,
+    emojized,
     footnote_tokens,
     has_raw_html,
     parser,
@@ -48,16 +49,10 @@ def markdown() -> MarkdownIt:
 
 
 def _text(self, tokens, idx, options, env) -> str:
-    """Text, with GitHub's `:emoji:` shortcodes as emoji in the ebook (e-readers bring
-    emoji fonts). Print keeps the shortcode until the fonts have emoji: a glyph no font has
-    would print as an empty box."""
-    text = tokens[idx].content
-    ctx = env.get("_render") if isinstance(env, dict) else None
-    if ctx and ctx["target"] == EPUB and ":" in text:
-        import emoji
-
-        text = emoji.emojize(text, language="alias")
-    return escapeHtml(text)
+    """Text, with GitHub's `:emoji:` shortcodes as emoji (parser.emojized); code keeps them
+    as typed (code spans and blocks have their own rules). The ebook carries the emoji face
+    cut down to the emoji its text uses (ebook/fonts.py)."""
+    return escapeHtml(emojized(tokens[idx].content))
 
 
 def _list_item_open(self, tokens, idx, options, env) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from build_report import console
 from build_report.errors import BuildError, Diagnostic
-from build_report.markup.parser import parse, plain_text
+from build_report.markup.parser import parse, shown_text
 from build_report.markup.slugs import slugify
 from build_report.project.clock import build_clock
 from build_report.project.config import Config
@@ -139,7 +139,7 @@ def title_of(tokens: list, path: Path) -> tuple[str, list]:
     name gives it: `02-getting_started.md` -> "Getting started"."""
     for i, token in enumerate(tokens):
         if token.type == "heading_open":
-            text = plain_text(tokens[i + 1]).strip()
+            text = shown_text(tokens[i + 1]).strip()
             if not text:
                 continue
             if i == 0 and token.tag == "h1":
