@@ -481,7 +481,10 @@ class PartStore:
             os.utime(folder / f"{name}.json", follow_symlinks=False)  # recently used
         inputs = tuple(self.root / n for n in record["inputs"])
         starts = tuple(record.get("starts") or ())  # where its pages start: pages/record.py
-        return Rendered(data, record["pages"], [], inputs, starts)
+        clean = tuple(tuple(start) for start in record.get("clean") or ())
+        levels = record.get("levels")
+        levels = None if levels is None else tuple(levels)
+        return Rendered(data, record["pages"], [], inputs, starts, clean, levels)
 
     def put(self, html: str, rendered) -> None:
         """Keep a part that rendered without warnings (one with warnings is built again, so
@@ -506,6 +509,10 @@ class PartStore:
         }
         if getattr(rendered, "starts", ()):
             record["starts"] = list(rendered.starts)
+        if getattr(rendered, "clean", ()):
+            record["clean"] = [list(start) for start in rendered.clean]
+        if getattr(rendered, "levels", None) is not None:
+            record["levels"] = list(rendered.levels)
         write_text(folder / f"{name}.json", _sealed("part", name, record))
         _prune(folder, self.limit)
 
@@ -521,6 +528,24 @@ def _part_record(record: dict | None) -> bool:
         and _is_list_of_str(record.get("inputs"))
         and isinstance(record.get("starts", []), list)
         and all(isinstance(start, dict) for start in record.get("starts", []))
+        and all(_is_clean(start) for start in _list(record.get("clean", [])))
+        and all(_is_count(level) for level in _list(record.get("levels", [])))
+    )
+
+
+def _list(value) -> list:
+    """`value` if it is a list, else a list no check passes (a record that is not ours)."""
+    return value if isinstance(value, list) else [None]
+
+
+def _is_clean(start) -> bool:
+    """(element index, page, tag): a page that starts cleanly (internals.Pagination)."""
+    return (
+        isinstance(start, list)
+        and len(start) == 3
+        and _is_count(start[0])
+        and _is_count(start[1])
+        and isinstance(start[2], str)
     )
 
 

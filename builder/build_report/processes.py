@@ -304,6 +304,11 @@ def in_scratch_folder() -> bool:
     return bool(_SCRATCH) and tempfile.gettempdir() == str(_SCRATCH[-1])
 
 
+def scratch() -> Path | None:
+    """The scratch folder temporary files go to now (scratch_folder), if any."""
+    return _SCRATCH[-1] if in_scratch_folder() else None
+
+
 @contextlib.contextmanager
 def scratch_folder() -> Iterator[Path | None]:
     """A private temporary folder for everything this build and its processes write there,

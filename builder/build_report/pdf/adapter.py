@@ -331,6 +331,9 @@ class Rendered:
     diagnostics: list[Diagnostic]
     inputs: tuple[Path, ...]
     starts: tuple[dict, ...] = ()  # where each page starts (pages/record.py), when recorded
+    # a part's pages that start cleanly (internals.Pagination): (element index, page, tag)
+    clean: tuple[tuple[int, int, str], ...] = ()
+    levels: tuple[int, ...] | None = None  # its outline's entries' levels, in order (live.py)
 
 
 @dataclass(frozen=True)

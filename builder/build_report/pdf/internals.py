@@ -17,6 +17,12 @@ no internals):
   (name, style))` for `counter(name)`.
 - `weasyprint.css.find_stylesheets` makes each sheet with `weasyprint.css.CSS(...)`, and a
   sheet's `matcher`, `page_rules` and `layers` are all the styles read of it (`parsed_once`).
+- `weasyprint.layout.page.remake_page(index, context, root_box, html)` makes page `index` and
+  returns (page, resume_at), looked up on the module at each call; `resume_at` is a skip
+  stack ({child index: deeper stack, or None to start that child afresh}) into `root_box`;
+  `context.page_maker[index + 1]` is (resume_at, next_page, right_page, page_state,
+  remake_state), and pagination ends when `remake_page` returns None with no footnote
+  carried over (`context.reported_footnotes`) (`Pagination`: where pages start, and a stop).
 
 ## Parts laid out now, numbered later (chapter-parallel builds)
 
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -494,6 +501,103 @@ def _only_sides(context, numbered: bool) -> Iterator[None]:
         context.style_for = style_for
 
 
+STOP_META = re.compile(r'<meta name="build-report-stop" content="([\d ]*)">')
+
+
+def stop_meta(blocks: list[int]) -> str:
+    """The tag that tells a part's layout where it may stop (`Pagination`)."""
+    return f'<meta name="build-report-stop" content="{" ".join(map(str, blocks))}">'
+
+
+class Pagination:
+    """Watches a part's pagination: which pages start cleanly at a block of the chapter's body
+    (`clean`: page index -> (the block's index among the body's elements, its tag)), and,
+    given `stops` (such indices), ends the document before the first page that would start
+    cleanly at one of them (`stopped`), as if the text ended there.
+
+    A clean start is a page that the text before it alone decides: it begins afresh with an
+    element of `.chapter-body` (not inside one), after a natural break (no blank page, no
+    named page), with no footnote or float carried over to it, and with no top margin on the
+    first block in the flow (a natural break drops it, a document's first page keeps it).
+    The layout of the text from there on, alone, is then the layout of those pages in the
+    whole (pdf/live.py lays out again only from the page an edit touched, up to a page that
+    starts where it did before)."""
+
+    def __init__(self, stops: frozenset[int] = frozenset()) -> None:
+        self.stops = stops
+        self.clean: dict[int, tuple[int, str]] = {}
+        self.stopped: int | None = None
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        import weasyprint.layout.page as paging
+
+        original = paging.remake_page
+
+        def remake(index, context, root_box, html):
+            page, resume_at = original(index, context, root_box, html)
+            found = _clean_start(context, root_box, resume_at, index)
+            self.clean.pop(index + 1, None)
+            if found is None:
+                return page, resume_at
+            if found[0] in self.stops:
+                self.stopped = found[0]
+                _end_after(context, index)
+                return page, None
+            self.clean[index + 1] = found
+            return page, resume_at
+
+        paging.remake_page = remake
+        try:
+            yield
+        finally:
+            paging.remake_page = original
+
+
+def _clean_start(context, root_box, resume_at, index: int) -> tuple[int, str] | None:
+    """(index among `.chapter-body`'s elements, tag) of the element the page after page
+    `index` starts cleanly with, or None."""
+    if resume_at is None or context.reported_footnotes or context.broken_out_of_flow:
+        return None
+    following = context.page_maker[index + 1] if index + 1 < len(context.page_maker) else None
+    if following is None or following[0] != resume_at:
+        return None
+    if following[1].get("break") != "any" or following[1].get("page"):
+        return None
+    parent, box, stack = None, root_box, resume_at
+    while stack is not None:
+        if len(stack) != 1:
+            return None
+        ((child, stack),) = stack.items()
+        children = getattr(box, "children", None)
+        if children is None or not 0 <= child < len(children):
+            return None
+        parent, box = box, children[child]
+    element, body = getattr(box, "element", None), getattr(parent, "element", None)
+    if element is None or body is None or getattr(box, "element_tag", None) != element.tag:
+        return None  # an anonymous box, or a pseudo-element's
+    if "chapter-body" not in (body.get("class") or "").split():
+        return None
+    siblings = list(body)
+    place = siblings.index(element)
+    flowing = element
+    if box.is_floated():  # the flow starts with the element after it
+        if place + 1 >= len(siblings):
+            return None
+        flowing = siblings[place + 1]
+    style = box.style if flowing is element else context.style_for(flowing)
+    if style is None or getattr(style["margin_top"], "value", 1) != 0:
+        return None
+    return place, str(element.tag)
+
+
+def _end_after(context, index: int) -> None:
+    """Pagination ends with page `index`: the page after it starts at nothing."""
+    _, next_page, right_page, page_state, remake_state = context.page_maker[index + 1]
+    remake_state = dict(remake_state, content_changed=False, pages_wanted=False)
+    context.page_maker[index + 1] = (None, next_page, right_page, page_state, remake_state)
+
+
 class Part:
     """One part of a book, laid out (`pages` and `anchors` known at once), then written by
     `write` (painting is about half of the work: a parallel build numbers the book and lays
@@ -512,11 +616,16 @@ class Part:
             with _only_sides(context, numbered=False):
                 return list(original(context, page, state))
 
+        found = STOP_META.search(layout.html[:4096])
+        self.pagination = Pagination(
+            frozenset(map(int, found.group(1).split())) if found else frozenset()
+        )
         with engine(layout, options) as (resources, logs):
             html = html_document(layout, resources)
             weasyprint.layout.make_margin_boxes = unnumbered
             try:
-                self.document = render(html)  # as in one process (adapter.lay_out)
+                with self.pagination.watching():
+                    self.document = render(html)  # as in one process (adapter.lay_out)
             finally:
                 weasyprint.layout.make_margin_boxes = original
         self.laid_out = (resources, logs)
@@ -537,7 +646,9 @@ class Part:
 
         # for the ebook (pages/record.py), when the build keeps it
         starts = _page_starts(self.layout, self.document, self.options)
-        self.rendered = Rendered(data, self.pages, diagnostics, served, starts)
+        clean = tuple((k, page, tag) for page, (k, tag) in sorted(self.pagination.clean.items()))
+        levels = tuple(mark[0] for page in self.document.pages for mark in page.bookmarks)
+        self.rendered = Rendered(data, self.pages, diagnostics, served, starts, clean, levels)
         return self.rendered
 
     def anchors(self) -> dict[str, int]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from build_report import console
@@ -42,6 +42,7 @@ from build_report.pdf.adapter import (
     strictly,
 )
 from build_report.pdf.internals import page_numbers
+from build_report.pdf.live import Window
 from build_report.pdf.split import pieces, size
 from build_report.pdf.stitch import preload, stitch
 from build_report.pdf.workers import Workers, footers, process_count
@@ -169,13 +170,18 @@ class Plan:
     continued: list[bool]  # whether a part goes on with the chapter before it (split.py)
     pages_name: str = ""  # the record of the book's pages, as the whole book's HTML names it
     summary: bool = False  # whether the first part is the summary page (no chapter text)
+    # live builds (live.py): each whole chapter part's (anchor, frame, body elements), and
+    # the parts laid out as a window of their chapter
+    chapters: dict[int, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+    windows: dict[int, Window] = field(default_factory=dict)
 
 
-def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
+def plan(book: Book, output: Path, part_chars: int | None = None, live: bool = False) -> Plan:
     """Everything a parallel build needs of the Book. The summary page, when the book has one,
     is a part of its own before the chapters: it needs no page numbers, and in a long book it
     is long (a page for about every eight chapters), too long to lay out twice with the
-    contents."""
+    contents. `live` (preview --pdf): a chapter changed since the session's last build is
+    laid out from where the change is (live.py), when it can be."""
     from build_report.html.documents import chapters_html, print_document
     from build_report.markup.renderer import PRINT
 
@@ -216,6 +222,11 @@ def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
     missing = [_stand_ins(html, book_ids) for html in plain]
     marked = [(_placed(html, m), m) for html, m in zip(plain, missing, strict=True)]
     front_missing = _stand_ins(front, book_ids)
+    chapters_of, windows = {}, {}
+    if live:
+        offset = 1 if book.summary_chapters else 0
+        found = [(members, laid[members[0]]) for members in cut]
+        chapters_of, windows = _live_windows(book, found, marked, offset, running_title, book_ids)
     from build_report.pages.record import PageStore
     from build_report.pdf.split import marked as split_marked
 
@@ -232,7 +243,62 @@ def plan(book: Book, output: Path, part_chars: int | None = None) -> Plan:
         continued=part_continued,
         pages_name=PageStore(book.root, book.config.build.output_dir).name(whole),
         summary=bool(book.summary_chapters),
+        chapters=chapters_of,
+        windows=windows,
     )
+
+
+def _live_windows(book: Book, units: list, marked: list, offset: int, running_title: str, ids):
+    """The live build's chapters (Plan.chapters), and the windows it lays out instead of a
+    changed chapter's whole part (live.py), whose HTML goes in `marked` in its place."""
+    from markupsafe import Markup
+
+    from build_report.html.documents import print_document
+    from build_report.pdf.internals import stop_meta
+    from build_report.pdf.live import frame, read_index, window
+    from build_report.pdf.split import NOTE, Piece, top_level
+    from build_report.processes import scratch
+
+    index = read_index(scratch())
+    chapters: dict[int, tuple[str, str, tuple[str, ...]]] = {}
+    windows: dict[int, Window] = {}
+    for k, (members, unit) in enumerate(units):
+        if len(members) != 1 or hasattr(unit, "continued"):
+            continue
+        i = k + offset
+        body = str(unit.body)
+        tops = top_level(body)
+        if tops is None:
+            continue
+        html, missing = marked[i]
+        chapters[i] = (unit.chapter.anchor, frame(html, body), tuple(tops))
+        before = index.get(unit.chapter.anchor)
+        if before is None or before.html == html or before.frame != chapters[i][1]:
+            continue
+        found = window(before, tops)
+        if found is None:
+            continue
+        start, first, stops = found
+        meta = "<head>\n" + stop_meta(sorted(stops))
+        if start == 0:  # the whole part, stopping where it can
+            own, text = missing, html.replace("<head>", meta, 1)
+        else:
+            notes = sum(element.count(NOTE) for element in tops[:start])
+            title = css_string(unit.chapter.title)
+            piece = Piece(unit.chapter, Markup("\n".join(tops[start:])), notes, title)
+            text = print_document(
+                book,
+                part="chapters",
+                extra_css=running_title,
+                stand_ins=[STAND_INS],
+                chapters=[piece],
+            ).replace("<head>", meta, 1)
+            own = _stand_ins(text, ids)
+            text = _placed(text, own)
+        grown = len(tops) - len(before.tops)
+        windows[i] = Window((html, missing), before.html, before.pages, start, first, stops, grown)
+        marked[i] = (text, own)
+    return chapters, windows
 
 
 def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes, Written]:
@@ -245,13 +311,9 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
     layout = plan.layout
     warnings = strictly(list(layout.warnings), options)  # before the engine: --strict stops
     load_engine()  # once, here: every forked worker inherits it
-    marked = plan.parts
+    marked = list(plan.parts)
     store = _part_store(layout.config, options, len(marked))
-    cached: dict[int, Rendered] = {}
-    for i, (html, _) in enumerate(marked):
-        found = store.get(html) if store else None
-        if found is not None:
-            cached[i] = found
+    cached, windows = _reused(plan, marked, store)
     todo = [i for i in plan.order if i not in cached]
     count = process_count(len(todo), jobs, len(cached))
     from build_report.pdf.writer import estimated_pages
@@ -266,6 +328,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         + (f" ({len(cached)} unchanged)" if cached else ""),
     )
     reused_pages = sum(r.pages for r in cached.values())
+    reused_pages += sum(old.pages - window.first for window, old in windows.values())
     if reused_pages > layout.config.build.max_pages:
         raise page_limit(layout.config.build.max_pages)
     part_options = replace(options, strict=False, jobs=1)  # strict is applied to the whole
@@ -284,11 +347,12 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             front_pages = count_pages(replace(layout, html=front_html), counted)
         preload()  # pikepdf, for stitching, while the processes work
         counts = workers.counted()  # part -> (its pages, {anchor: page index}), unwritten
+        resumed = {i: _splice_count(counts, i, *windows[i]) for i in windows}
         starts: dict[str, int] = {}
         firsts: dict[int, int] = {}
         offset = front_pages
         for i, (_, missing) in enumerate(marked):
-            pages, dests = counts[i] if i in counts else _dests(cached[i].data)
+            pages, dests = counts[i][:2] if i in counts else _dests(cached[i].data)
             firsts[i] = offset + 1
             for name, index in dests.items():
                 if name not in missing:
@@ -298,8 +362,9 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         # the footers of reused parts: reused too, unless their numbers changed
         made_footers: dict[int, Rendered] = {}
         extra = []
-        for i in sorted(cached):
-            html = _numbered(plan.footer, firsts[i], cached[i].pages, total)
+        reused = {i: r.pages for i, r in cached.items()} | {i: counts[i][0] for i in windows}
+        for i in sorted(reused):
+            html = _numbered(plan.footer, firsts[i], reused[i], total)
             found = store.get(html) if store else None
             if found is None:
                 extra.append((i, firsts[i], html))
@@ -310,11 +375,11 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             0.5,
             0.93,
             # the parts painted; the contents laid out and painted; every footer painted
-            sum(pages for pages, _ in counts.values())
+            sum(count[0] for count in counts.values())
             + 2 * front_pages
             + total
             - front_pages
-            - sum(cached[i].pages for i in made_footers),
+            - sum(reused[i] for i in made_footers),
             f"numbering pages, laying out the contents and {len(extra)} runs of footers",
         )
         # the processes write their parts meanwhile, then number them
@@ -341,6 +406,11 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         if name not in front_missing:
             starts[name] = index
 
+    for i, (window, old) in windows.items():  # the window's pages between the last layout's
+        numbered.pop(i, None)
+        cached[i] = _spliced(
+            window, old, laid.pop(i), counts[i][1], resumed[i], plan.chapters[i][2]
+        )
     done = [laid[i] if i in laid else cached[i] for i in range(len(marked))]
     overlays = [numbered[i] if i in numbered else made_footers[i].data for i in range(len(marked))]
     diagnostics = warnings + strictly(
@@ -351,11 +421,15 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             store.put(marked[i][0], done[i])
             html = _numbered(plan.footer, firsts[i], done[i].pages, total)
             store.put(html, replace(done[i], data=numbered[i], starts=()))
+        for i, (window, _) in windows.items():
+            store.put(window.whole[0], done[i])
         for i, _, html in extra:
             store.put(html, made_footers[i])
         store.put(front_key, front)
         store.put(_unclocked(plan.front[0]) + "<!-- its length -->", front)
         _record_pages(layout, plan, front, done)
+    if plan.chapters:
+        _keep_live(plan, marked, windows, done)
     console.current.step("stitching", 0.93, 0.98)
     data = stitch(
         front.data,
@@ -367,6 +441,81 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
     )
     inputs = tuple(dict.fromkeys(p for r in [front, *done] for p in r.inputs))
     return data, Written(output, total, None, diagnostics, inputs)
+
+
+def _reused(plan: Plan, marked: list, store) -> tuple[dict[int, Rendered], dict]:
+    """The parts an earlier build made ({part: Rendered}), and the live windows to lay out
+    ({part: (Window, the last layout's Rendered)}). A window's part found whole in the store
+    is taken from there; one whose last layout the store no longer has is laid out whole (its
+    HTML goes back in `marked`)."""
+    cached: dict[int, Rendered] = {}
+    windows: dict[int, tuple[Window, Rendered]] = {}
+    for i, (html, _) in enumerate(marked):
+        window = plan.windows.get(i)
+        found = store.get(window.whole[0] if window else html) if store else None
+        if found is not None:
+            cached[i] = found
+        elif window is not None:
+            old = store.get(window.old) if store else None
+            if old is not None and old.pages == window.old_pages and old.levels is not None:
+                windows[i] = (window, old)
+                continue
+        if window is not None:
+            marked[i] = window.whole
+    return cached, windows
+
+
+def _splice_count(counts: dict, i: int, window: Window, old: Rendered) -> int:
+    """Once window `i` is laid out: the page of the last layout it goes on with (its end, if
+    it went to the chapter's end), and, in `counts`, the spliced part's pages and anchors."""
+    pages, anchors, stopped = counts[i]
+    resumed = old.pages if stopped is None else window.stops[stopped]
+    first, shift = window.first, window.first + pages - resumed
+    missing = set(window.whole[1])
+    dests: dict[str, int] = {}
+    _, before = _dests(old.data)
+    for name, page in before.items():
+        if page < first and name not in missing:
+            dests[name] = page
+    for name, page in anchors.items():
+        if name not in missing:
+            dests.setdefault(name, first + page)
+    for name, page in before.items():
+        if page >= resumed and name not in missing:
+            dests.setdefault(name, page + shift)
+    counts[i] = (first + pages + old.pages - resumed, dests, stopped)
+    return resumed
+
+
+def _spliced(window: Window, old: Rendered, laid: Rendered, dests, resumed: int, tops) -> Rendered:
+    """The chapter's part: the last layout's pages around the window's (splice.py)."""
+    from build_report.pdf.live import tag_of
+    from build_report.pdf.splice import splice
+
+    first = window.first
+    shift = first + laid.pages - resumed
+    data, levels = splice(
+        old.data, old.levels or (), first, resumed, laid.data, laid.levels or (), dests
+    )
+    clean = [start for start in old.clean if start[1] < first]
+    clean.append((window.start, first, tag_of(tops[window.start])))
+    clean += [(k + window.start, page + first, tag) for k, page, tag in laid.clean]
+    clean += [(k + window.grown, p + shift, tag) for k, p, tag in old.clean if p >= resumed]
+    inputs = tuple(dict.fromkeys([*old.inputs, *laid.inputs]))
+    pages = first + laid.pages + old.pages - resumed
+    return Rendered(data, pages, laid.diagnostics, inputs, (), tuple(clean), levels)
+
+
+def _keep_live(plan: Plan, marked: list, windows: dict, done: list[Rendered]) -> None:
+    """What the next live build needs of this one's chapters (live.py)."""
+    from build_report.pdf.live import Laid, write_index
+    from build_report.processes import scratch
+
+    laid = {}
+    for i, (anchor, frame, tops) in plan.chapters.items():
+        html = windows[i][0].whole[0] if i in windows else marked[i][0]
+        laid[anchor] = Laid(html, frame, tops, tuple(done[i].clean), done[i].pages)
+    write_index(scratch(), laid)
 
 
 def warm_up_on_book(plan: Plan) -> None:

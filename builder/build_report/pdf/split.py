@@ -120,3 +120,33 @@ def marked(items: list) -> list:
         else:
             out.append(replace(item, body=Markup("".join(str(p.body) for p in found))))
     return out
+
+
+def top_level(body: str) -> list[str] | None:
+    """The elements of a chapter's body HTML, each whole (what `.chapter-body` holds, as the
+    layout's elements), or None if text or a comment stands between them (the layout would
+    count them otherwise: live.py then leaves the chapter alone)."""
+    out: list[str] = []
+    depth = 0
+    start = 0
+    last = 0
+    for tag in TAG.finditer(body):
+        closing, name, empty = tag.group(1), tag.group(2), tag.group(3)
+        if name is None:  # a comment: the layout's tree may count it, as an element
+            if depth == 0:
+                return None
+            continue
+        if depth == 0:
+            if closing or body[last : tag.start()].strip():
+                return None
+            start = tag.start()
+        if closing:
+            depth -= 1
+        elif not empty and name.lower() not in VOID:
+            depth += 1
+        if depth == 0:
+            out.append(body[start : tag.end()])
+            last = tag.end()
+    if depth != 0 or body[last:].strip():
+        return None
+    return out

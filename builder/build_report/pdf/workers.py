@@ -125,15 +125,15 @@ class Workers:
             raise RuntimeError("a layout process ended without a result")
         return message
 
-    def counted(self) -> dict[int, tuple[int, dict[str, int]]]:
-        """Each part's pages and anchors ({anchor: page index}), as soon as every part is laid
-        out (written or not)."""
-        found: dict[int, tuple[int, dict[str, int]]] = {}
+    def counted(self) -> dict[int, tuple[int, dict[str, int], int | None]]:
+        """Each part's pages, anchors ({anchor: page index}) and where a live window stopped
+        (live.py), as soon as every part is laid out (written or not)."""
+        found: dict[int, tuple[int, dict[str, int], int | None]] = {}
         self.early: list = []  # what came meanwhile (a part written already)
         while len(found) < len(self.todo):
             message = self._next()
             if message[0] == "counted":
-                found[message[1]] = (message[2], message[3])
+                found[message[1]] = (message[2], message[3], message[4])
             else:
                 self.early.append(message)
         return found
@@ -191,7 +191,8 @@ def serve(
                 break
             i, html = parts[k]
             held[i] = Part(replace(layout, html=html), options, paint=False)
-            pipe.send(("counted", i, held[i].pages, held[i].anchors()))
+            stopped = held[i].pagination.stopped  # a live window's end (live.py)
+            pipe.send(("counted", i, held[i].pages, held[i].anchors(), stopped))
         mine = list(held)
         for i in mine:
             pipe.send(("laid", i, held[i].write()))

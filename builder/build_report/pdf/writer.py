@@ -56,7 +56,8 @@ class PdfWriter:
 
             # live: small parts, so that an edit lays out little more than its chapter
             part_chars = LIVE_PART_CHARS if options.live else PART_CHARS
-            return PrintJob(path, plan(book, path, part_chars), jobs, settings)
+            work = plan(book, path, part_chars, live=options.live)
+            return PrintJob(path, work, jobs, settings)
         return PrintJob(path, print_layout(book, settings, options.emit_html), 1, settings)
 
     def write(self, job: PrintJob) -> Written:
