@@ -5,10 +5,11 @@ The engine stays loaded in a long-lived worker process, forked before the server
 thread (a process with threads may not fork: processes.py), so every rebuild skips Python's
 start and WeasyPrint's import, and can itself fork its layout workers. Each rebuild is the
 ordinary `pdf` build in its live form (Options.live): every chapter is a part of its own, kept
-in the part store (cache.py), so an edit lays out again the part it touched, the footers only
-if page numbers moved, and the contents only if its numbers did. The PDF is written to its
-usual place (build/<slug>.pdf) atomically, as every build writes it: a reader never sees half
-a file, and a failed rebuild leaves the last good PDF in place.
+in the part store (cache.py), so an edit lays out again the part it touched (in a long chapter,
+only its pages from the edit to where they meet the last layout again: pdf/live.py), the
+footers only if page numbers moved, and the contents only if its numbers did. The PDF is
+written to its usual place (build/<slug>.pdf) atomically, as every build writes it: a reader
+never sees half a file, and a failed rebuild leaves the last good PDF in place.
 """
 
 from __future__ import annotations

@@ -576,19 +576,44 @@ def _clean_start(context, root_box, resume_at, index: int) -> tuple[int, str] | 
     element, body = getattr(box, "element", None), getattr(parent, "element", None)
     if element is None or body is None or getattr(box, "element_tag", None) != element.tag:
         return None  # an anonymous box, or a pseudo-element's
+    from weasyprint.formatting_structure.boxes import BlockLevelBox
+
+    if getattr(parent, "element_tag", None) != body.tag or not isinstance(box, BlockLevelBox):
+        return None  # inside a line, or an anonymous block
     if "chapter-body" not in (body.get("class") or "").split():
         return None
     siblings = list(body)
+    if element not in siblings:
+        return None
     place = siblings.index(element)
-    flowing = element
     if box.is_floated():  # the flow starts with the element after it
-        if place + 1 >= len(siblings):
+        following = siblings[place + 1 : place + 2]
+        if not following or not _flush(context.style_for(following[0])):
             return None
-        flowing = siblings[place + 1]
-    style = box.style if flowing is element else context.style_for(flowing)
-    if style is None or getattr(style["margin_top"], "value", 1) != 0:
+    elif not _flush_down(box):
         return None
     return place, str(element.tag)
+
+
+def _flush(style) -> bool:
+    """No top margin (a natural break drops it; a document's first page keeps it)."""
+    return style is not None and getattr(style["margin_top"], "value", 1) == 0
+
+
+def _flush_down(box) -> bool:
+    """`_flush` for the box and every first child whose top margin would join its own."""
+    while True:
+        if not _flush(box.style):
+            return False
+        style = box.style
+        if getattr(style["padding_top"], "value", 1) != 0 or style["border_top_width"] != 0:
+            return True  # a margin below stays below
+        from weasyprint.formatting_structure.boxes import BlockLevelBox
+
+        children = [c for c in getattr(box, "children", ()) if c.is_in_normal_flow()]
+        if not children or not isinstance(children[0], BlockLevelBox):
+            return True
+        box = children[0]
 
 
 def _end_after(context, index: int) -> None:
@@ -646,7 +671,8 @@ class Part:
 
         # for the ebook (pages/record.py), when the build keeps it
         starts = _page_starts(self.layout, self.document, self.options)
-        clean = tuple((k, page, tag) for page, (k, tag) in sorted(self.pagination.clean.items()))
+        found = sorted(self.pagination.clean.items())  # (a page made in an earlier pass: gone)
+        clean = tuple((k, page, tag) for page, (k, tag) in found if page < self.pages)
         levels = tuple(mark[0] for page in self.document.pages for mark in page.bookmarks)
         self.rendered = Rendered(data, self.pages, diagnostics, served, starts, clean, levels)
         return self.rendered

@@ -34,9 +34,20 @@ from pathlib import Path
 from build_report.pdf.split import NOTE
 
 INDEX = "live-layouts.pickle"  # in the session's scratch folder (processes.scratch_folder)
-MARGIN = 2  # a window starts this many elements before the first change, at least
+MARGIN = 3  # a window starts this many elements before the first change, at least
 TAG_NAME = re.compile(r"<([a-zA-Z][\w:.-]*)")
-HEADINGS = frozenset(f"h{n}" for n in range(1, 7))
+HEADING = re.compile(r"<h[1-6][\s>]", re.IGNORECASE)
+ID = re.compile(r'\sid="[^"]*"')
+# A window's section and body start on its first page, where the whole layout's go on from
+# the page before: no top margin, border or padding there.
+WINDOW_CSS = (
+    ".chapter, .chapter > .chapter-body"
+    " { margin-top: 0 !important; padding-top: 0 !important; border-top: none !important; }"
+)
+SPLICED = "\n<!-- spliced by live.py -->"  # a spliced part's key: live builds' own
+# page selectors by side or place: a window's first page is its own document's first, and a
+# right-hand one, wherever it falls in the book
+SIDED = re.compile(r"@page\b[^{;]*:(?:left|right|first|blank|recto|verso|nth)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -53,8 +64,10 @@ class Laid:
 @dataclass(frozen=True)
 class Window:
     """A chapter part laid out again from element `start`, which starts page `first` of the
-    last layout (`old`, in the part store), and stopped at the first of `stops` (window
-    element index -> its page in the last layout) that starts a page again."""
+    last layout (`old`, in the part store), and stopped at the first of `stops` (element
+    index -> its page in the last layout) that starts a page again. The elements before
+    `start` are in the window's document, not shown (`hidden`), so every element has its
+    index in the chapter there."""
 
     whole: tuple[str, list[str]]  # the part's own HTML and stand-ins, as parallel.plan made them
     old: str
@@ -63,6 +76,16 @@ class Window:
     first: int
     stops: dict[int, int]
     grown: int  # elements in the chapter now, less then
+
+
+def hidden(element: str) -> str:
+    """An element before a window, in its document but not shown (nor its ids, which the
+    window links to as stand-ins): sibling selectors (`p + p`) count it, as in the whole."""
+    name = TAG_NAME.match(element)
+    if name is None:
+        return element
+    tagged = element[: name.end()] + ' style="display: none !important"' + element[name.end() :]
+    return ID.sub("", tagged)
 
 
 def frame(html: str, body: str) -> str:
@@ -95,20 +118,39 @@ def window(before: Laid, tops: list[str]) -> tuple[int, int, dict[int, int]] | N
     was, now = old[same : len(old) - tail], tops[same : len(tops) - tail]
     if sum(e.count(NOTE) for e in was) != sum(e.count(NOTE) for e in now):
         return None
-    if any(tag_of(e) in HEADINGS for e in (*was, *now)):
+    if any(HEADING.search(element) for element in (*was, *now)):
         return None  # a stylesheet may carry a heading's text to later running heads
     known = [(k, page) for k, page, tag in before.clean if k < len(old) and tag_of(old[k]) == tag]
     starts = [(k, page) for k, page in known if 0 < k <= same - MARGIN]
     start, first = max(starts) if starts else (0, 0)  # 0: from the chapter's head
     grown = len(tops) - len(old)
-    stops = {
-        k + grown - start: page
+    stops = {  # by the elements' places now
+        k + grown: page
         for k, page in known
         if k >= len(old) - tail and k + grown > start and page > first
     }
     if not starts and not stops:
         return None  # the whole chapter, as without a window
     return start, first, stops
+
+
+def sided(root: Path, stylesheets: list[str]) -> bool:
+    """Whether the print stylesheets (and what they import) style pages by their side, or the
+    first or a blank one: then no window, whose pages would be styled by their place in it."""
+    from build_report.markup.references import css_references, css_target
+
+    sheets = list(stylesheets)
+    for first in stylesheets:
+        sheets += [css_target(ref) for ref in css_references(root, first)]
+    for href in dict.fromkeys(sheets):
+        path = root / href
+        if href.endswith(".css") and path.is_file() and SIDED.search(_text(path)):
+            return True
+    return False
+
+
+def _text(path: Path) -> str:
+    return path.read_text("utf-8", errors="replace")
 
 
 def read_index(folder: Path | None) -> dict[str, Laid]:
@@ -118,7 +160,7 @@ def read_index(folder: Path | None) -> dict[str, Laid]:
     try:
         with open(folder / INDEX, "rb") as file:
             found = pickle.load(file)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+    except Exception:  # noqa: BLE001 - a damaged index only means whole layouts
         return {}
     return found if isinstance(found, dict) else {}
 

@@ -11,7 +11,8 @@ out the same alone as inside the whole book: only what depends on the whole book
    the parts, largest first, holding back only the margin boxes that show a page number
    (internals.Part), and send each part with its anchors. A part whose HTML and inputs are
    unchanged since an earlier build comes from the cache (cache.PartStore) instead: parts
-   carry no page numbers, so they fit anywhere;
+   carry no page numbers, so they fit anywhere. In the live preview, a changed chapter may be
+   laid out from the page its edit touched only, its other pages kept (live.py);
 3. with every part counted, each process makes its parts' footers ("page X of Y") as an
    overlay, and the footers of reused parts (unless kept from an earlier build with the same
    numbers) on empty pages with the book's own stylesheet; meanwhile the cover and contents
@@ -254,12 +255,16 @@ def _live_windows(book: Book, units: list, marked: list, offset: int, running_ti
     from markupsafe import Markup
 
     from build_report.html.documents import print_document
+    from build_report.markup.apparatus import prints_pages
     from build_report.pdf.internals import stop_meta
-    from build_report.pdf.live import frame, read_index, window
+    from build_report.pdf.live import WINDOW_CSS, frame, hidden, read_index, sided, window
     from build_report.pdf.split import NOTE, Piece, top_level
     from build_report.processes import scratch
 
-    index = read_index(scratch())
+    # no windows where pages are styled by their side, or where the text prints page numbers
+    # (a window would count its own)
+    closed = sided(book.root, book.config.print_stylesheets) or prints_pages(book)
+    index = {} if closed else read_index(scratch())
     chapters: dict[int, tuple[str, str, tuple[str, ...]]] = {}
     windows: dict[int, Window] = {}
     for k, (members, unit) in enumerate(units):
@@ -282,14 +287,15 @@ def _live_windows(book: Book, units: list, marked: list, offset: int, running_ti
         meta = "<head>\n" + stop_meta(sorted(stops))
         if start == 0:  # the whole part, stopping where it can
             own, text = missing, html.replace("<head>", meta, 1)
-        else:
+        else:  # the elements before the window are there, not shown: selectors see them
             notes = sum(element.count(NOTE) for element in tops[:start])
             title = css_string(unit.chapter.title)
-            piece = Piece(unit.chapter, Markup("\n".join(tops[start:])), notes, title)
+            shown = "\n".join([*map(hidden, tops[:start]), *tops[start:]])
+            piece = Piece(unit.chapter, Markup(shown), notes, title)
             text = print_document(
                 book,
                 part="chapters",
-                extra_css=running_title,
+                extra_css=running_title + WINDOW_CSS,
                 stand_ins=[STAND_INS],
                 chapters=[piece],
             ).replace("<head>", meta, 1)
@@ -328,7 +334,7 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         + (f" ({len(cached)} unchanged)" if cached else ""),
     )
     reused_pages = sum(r.pages for r in cached.values())
-    reused_pages += sum(old.pages - window.first for window, old in windows.values())
+    reused_pages += sum(window.first for window, _ in windows.values())  # kept at least
     if reused_pages > layout.config.build.max_pages:
         raise page_limit(layout.config.build.max_pages)
     part_options = replace(options, strict=False, jobs=1)  # strict is applied to the whole
@@ -353,12 +359,16 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
         offset = front_pages
         for i, (_, missing) in enumerate(marked):
             pages, dests = counts[i][:2] if i in counts else _dests(cached[i].data)
+            if i in windows:  # its anchors, checked already (_splice_count)
+                missing = []
             firsts[i] = offset + 1
             for name, index in dests.items():
                 if name not in missing:
                     starts[name] = offset + index
             offset += pages
         total = offset
+        if windows and total > layout.config.build.max_pages:
+            raise page_limit(layout.config.build.max_pages)
         # the footers of reused parts: reused too, unless their numbers changed
         made_footers: dict[int, Rendered] = {}
         extra = []
@@ -421,14 +431,16 @@ def run(plan: Plan, output: Path, options: PdfOptions, jobs: int) -> tuple[bytes
             store.put(marked[i][0], done[i])
             html = _numbered(plan.footer, firsts[i], done[i].pages, total)
             store.put(html, replace(done[i], data=numbered[i], starts=()))
+        from build_report.pdf.live import SPLICED
+
         for i, (window, _) in windows.items():
-            store.put(window.whole[0], done[i])
+            store.put(window.whole[0] + SPLICED, done[i])
         for i, _, html in extra:
             store.put(html, made_footers[i])
         store.put(front_key, front)
         store.put(_unclocked(plan.front[0]) + "<!-- its length -->", front)
         _record_pages(layout, plan, front, done)
-    if plan.chapters:
+    if plan.chapters and store:  # (without the store, no window can use it)
         _keep_live(plan, marked, windows, done)
     console.current.step("stitching", 0.93, 0.98)
     data = stitch(
@@ -452,17 +464,28 @@ def _reused(plan: Plan, marked: list, store) -> tuple[dict[int, Rendered], dict]
     windows: dict[int, tuple[Window, Rendered]] = {}
     for i, (html, _) in enumerate(marked):
         window = plan.windows.get(i)
-        found = store.get(window.whole[0] if window else html) if store else None
+        found = _kept(store, window.whole[0] if window else html, i in plan.chapters)
         if found is not None:
             cached[i] = found
         elif window is not None:
-            old = store.get(window.old) if store else None
+            old = _kept(store, window.old, True)
             if old is not None and old.pages == window.old_pages and old.levels is not None:
                 windows[i] = (window, old)
                 continue
         if window is not None:
             marked[i] = window.whole
     return cached, windows
+
+
+def _kept(store, html: str, live: bool) -> Rendered | None:
+    """The part the store keeps under `html`; for a live build's chapter, also a part that a
+    live build spliced (live.SPLICED: only live builds take those)."""
+    if not store:
+        return None
+    from build_report.pdf.live import SPLICED
+
+    found = store.get(html)
+    return store.get(html + SPLICED) if found is None and live else found
 
 
 def _splice_count(counts: dict, i: int, window: Window, old: Rendered) -> int:
@@ -499,7 +522,7 @@ def _spliced(window: Window, old: Rendered, laid: Rendered, dests, resumed: int,
     )
     clean = [start for start in old.clean if start[1] < first]
     clean.append((window.start, first, tag_of(tops[window.start])))
-    clean += [(k + window.start, page + first, tag) for k, page, tag in laid.clean]
+    clean += [(k, page + first, tag) for k, page, tag in laid.clean]
     clean += [(k + window.grown, p + shift, tag) for k, p, tag in old.clean if p >= resumed]
     inputs = tuple(dict.fromkeys([*old.inputs, *laid.inputs]))
     pages = first + laid.pages + old.pages - resumed
