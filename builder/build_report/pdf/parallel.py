@@ -543,13 +543,26 @@ def _keep_live(plan: Plan, marked: list, windows: dict, done: list[Rendered]) ->
 
 def warm_up_on_book(plan: Plan) -> None:
     """The live preview's worker, after its first build: warm on the smallest chapter part
-    (adapter.warm_up_on), short enough not to hold up the next build."""
+    (adapter.warm_up_on), cut to its first elements (`_opening`), short enough not to hold
+    up the next build: a long book's smallest chapter was ten pages, and the edit that came
+    a second after the first PDF waited for them."""
     from build_report.pdf.adapter import warm_up_on
 
     chapters = range(1 if plan.summary else 0, len(plan.parts))
     if chapters:
         smallest = min(chapters, key=lambda i: plan.sizes[i])
-        warm_up_on(replace(plan.layout, html=plan.parts[smallest][0]))
+        html = plan.parts[smallest][0]
+        if smallest in plan.chapters:
+            html = _opening(html, plan.chapters[smallest][2])
+        warm_up_on(replace(plan.layout, html=html))
+
+
+def _opening(html: str, tops: tuple[str, ...], count: int = 4) -> str:
+    """A chapter part's HTML with only the first `count` elements of its body (`tops`)."""
+    start, end = html.find(tops[0]) if tops else -1, html.rfind(tops[-1]) if tops else -1
+    if len(tops) <= count or start < 0 or end < start:
+        return html
+    return html[:start] + "\n".join(tops[:count]) + html[end + len(tops[-1]) :]
 
 
 CLOCK = re.compile(r'<meta name="dcterms\.(?:created|modified)"[^>]*>\n?')
