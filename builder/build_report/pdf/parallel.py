@@ -521,11 +521,12 @@ def _spliced(window: Window, old: Rendered, laid: Rendered, dests, resumed: int,
         old.data, old.levels or (), first, resumed, laid.data, laid.levels or (), dests
     )
     clean = [start for start in old.clean if start[1] < first]
-    clean.append((window.start, first, tag_of(tops[window.start])))
+    if window.start:  # (a window from the chapter's head starts no page cleanly)
+        clean.append((window.start, first, tag_of(tops[window.start])))
     clean += [(k, page + first, tag) for k, page, tag in laid.clean]
     clean += [(k + window.grown, p + shift, tag) for k, p, tag in old.clean if p >= resumed]
     inputs = tuple(dict.fromkeys([*old.inputs, *laid.inputs]))
-    pages = first + laid.pages + old.pages - resumed
+    pages = first + laid.pages + old.pages - resumed  # as _splice_count said
     return Rendered(data, pages, laid.diagnostics, inputs, (), tuple(clean), levels)
 
 

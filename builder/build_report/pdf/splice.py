@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 
-from build_report.pdf.stitch import _items, _outline
+from build_report.pdf.stitch import _items, _outline, name_destinations
 
 
 def splice(
@@ -40,11 +40,7 @@ def splice(
     entries += [(lv, title, p + shift, place) for lv, title, p, place in kept if p >= resumed]
     with out.open_outline() as outline:
         outline.root.extend(_items(out, _nested(entries)))
-    names = pikepdf.NameTree.new(out)
-    for name, index in sorted(anchors.items()):
-        page = out.pages[index]
-        names[name] = pikepdf.Array([page.obj, pikepdf.Name.FitH, float(page.mediabox[3])])
-    out.Root.Names = pikepdf.Dictionary(Dests=names.obj)
+    name_destinations(out, anchors)
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True)
     return buffer.getvalue(), tuple(level for level, *_ in entries)

@@ -47,12 +47,7 @@ def stitch(
             entries.extend(found)
     with out.open_outline() as outline:
         outline.root.extend(_items(out, entries))
-    names = pikepdf.NameTree.new(out)
-    for name, index in sorted(starts.items()):
-        page = out.pages[index]
-        top = float(page.mediabox[3])
-        names[name] = pikepdf.Array([page.obj, pikepdf.Name.FitH, top])
-    out.Root.Names = pikepdf.Dictionary(Dests=names.obj)
+    name_destinations(out, starts)
     info = first.trailer.get("/Info")
     if info is not None:
         out.docinfo = out.copy_foreign(info)
@@ -68,6 +63,17 @@ def stitch(
     buffer = io.BytesIO()
     out.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate, deterministic_id=True)
     return buffer.getvalue()
+
+
+def name_destinations(out, anchors: dict[str, int]) -> None:
+    """`out`'s named destinations, made anew: each anchor at the top of its page (index)."""
+    import pikepdf
+
+    names = pikepdf.NameTree.new(out)
+    for name, index in sorted(anchors.items()):
+        page = out.pages[index]
+        names[name] = pikepdf.Array([page.obj, pikepdf.Name.FitH, float(page.mediabox[3])])
+    out.Root.Names = pikepdf.Dictionary(Dests=names.obj)
 
 
 def _lay_over(page, overlay) -> None:
