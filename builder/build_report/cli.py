@@ -346,10 +346,13 @@ def all_(**params):
     from build_report.commands.build import build_all, summary
 
     written = build_all(_options(**params))
-    for item in written:
-        report(item.diagnostics)
+    # what every output found of the same source, said once
+    found = {d.format(): d for item in written for d in item.diagnostics}
+    report(list(found.values()))
     if not console.current.quiet:
         summary(written, params["project"])
+    if params["check"]:
+        done("EPUBCheck: no errors or warnings")
 
 
 @main.command()

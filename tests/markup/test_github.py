@@ -116,6 +116,22 @@ def test_emoji_shortcodes_become_emoji_with_a_glyph_in_every_output(project: Pro
     assert any(name.endswith("+Noto-Emoji") for name in fonts), fonts
 
 
+def test_every_output_of_all_draws_the_emoji(project: Project) -> None:
+    """`all` lays out its PDFs in processes forked from one warm process: a face one of them
+    loads (the emoji, needed by the book and the handouts alike) is drawn by each of them."""
+    project.write(
+        "chapters/01-first.md", "# Launch\n\nWe ship :rocket: today ✅ and :tada: after.\n"
+    )
+    result = project.build("all")
+    assert result.exit_code == 0, result.output
+    pdfs = sorted((project.root / "build").glob("*.pdf"))
+    assert len(pdfs) == 3, pdfs  # the book, and the student's and the teacher's handout
+    for pdf in pdfs:
+        text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+        assert "🚀 today ✅" in text, pdf.name
+        assert not notdef_characters(pdf), f"{pdf.name}: an emoji drawn as an empty box"
+
+
 def test_image_size_attributes_size_the_image_in_print(project: Project) -> None:
     from PIL import Image
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -244,8 +245,19 @@ def shared_fonts():
     if not in_scratch_folder():  # no folder of ours (none could be made): one a document
         return FontConfiguration()
     if not _FONTS or _FONTS[0][0] != folder:
+        if not _FONTS:
+            os.register_at_fork(after_in_child=_own_font_folder)
         _FONTS[:] = [(folder, FontConfiguration())]
     return _FONTS[0][1]
+
+
+def _own_font_folder() -> None:
+    """In a forked child: the shared fonts write their faces to a folder of its own
+    (internals.own_font_folder says why)."""
+    if _FONTS:
+        from build_report.pdf.internals import own_font_folder
+
+        own_font_folder(_FONTS[0][1])
 
 
 # A paragraph to lay out and write before the book: long words to hyphenate, in each weight.

@@ -23,6 +23,9 @@ no internals):
   `context.page_maker[index + 1]` is (resume_at, next_page, right_page, page_state,
   remake_state), and pagination ends when `remake_page` returns None with no footnote
   carried over (`context.reported_footnotes`) (`Pagination`: where pages start, and a stop).
+- `FontConfiguration.add_font_face` writes each face to `_folder / md5(descriptors)` (making
+  the folder with `mkdtemp` when `_folder` is None) and registers it with Fontconfig, and
+  registers nothing when that file exists already (`own_font_folder`).
 
 ## Parts laid out now, numbered later (chapter-parallel builds)
 
@@ -805,3 +808,28 @@ class _PageWalker:
         record["offset"] = self.seen.get(stack[-1], 0) if stack else 0
         record["text"] = "".join(ch for ch in text if ch.isalnum())[:24]
         record["section"] = section
+
+
+def own_font_folder(font_config) -> None:
+    """Give a forked process's FontConfiguration a folder of its own, holding the faces it
+    inherited. WeasyPrint takes a face's file in its folder as proof that the face is
+    registered, and processes forked from one configuration would share its folder: a face
+    one of them wrote (the PDF's emoji, say) would be skipped, never registered, by a sibling
+    that needs it too (a handout of `build-report all` then showed empty boxes). The files
+    already there were registered before the fork, in this process as well: they are linked
+    into the new folder, so the inherited faces are still not loaded again."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = getattr(font_config, "_folder", None)
+    if folder is None:  # no face written yet: the first one makes a folder of this process's
+        return
+    mine = Path(tempfile.mkdtemp(prefix="weasyprint-", dir=Path(folder).parent))
+    for file in Path(folder).iterdir():
+        try:
+            os.link(file, mine / file.name)
+        except OSError:
+            shutil.copyfile(file, mine / file.name)
+    font_config._folder = mine
