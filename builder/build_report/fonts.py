@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from build_report.errors import Diagnostic
-from build_report.markup.references import css_references, css_target
+from build_report.markup.references import css_references, css_target, inside_project
 from build_report.project.model import Book
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")
@@ -230,6 +230,31 @@ def choose(
             if mine - covered.get((face.weight, face.style), set()) - {32}:
                 keep.setdefault(face.font, set()).update(mine)
     return keep
+
+
+def leading_only(text: str, href: str) -> str:
+    """`text` (the stylesheet at `href`) with the `@font-face` rules of its leading families
+    only: what `fit_stylesheet` keeps for a Latin text, found without reading a font (the
+    engine's warm-up, pdf/adapter.py; the chapters' reader reads the maps meanwhile)."""
+    leading = leading_families([text])
+    for face in faces({href: text}):
+        if face.family not in leading:
+            text = text.replace(face.rule, "", 1)
+    return text
+
+
+def read_maps(book: Book, used: set[int]) -> None:
+    """Read, into this process's cache, the character maps that fitting the print
+    stylesheets to a text of the characters `used` reads (`fit_stylesheet`): done by the
+    process that reads the chapters, they come back to the one that forks the layout
+    processes (processes.share_cache), which then find them there."""
+    root = book.root
+    for first in book.config.print_stylesheets:
+        hrefs = [first, *(css_target(ref) for ref in css_references(root, first))]
+        for href in dict.fromkeys(hrefs):
+            path = root / href
+            if href.endswith(".css") and inside_project(root, path) and path.is_file():
+                fit_stylesheet(path.read_text("utf-8", errors="replace"), href, root, used)
 
 
 def fit_stylesheet(text: str, href: str, root: Path, used: set[int]) -> str:

@@ -169,6 +169,7 @@ def in_child(
 
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
+    shared = [(cache, set(cache)) for cache in _SHARED]  # (each cache, its keys now)
     reader, writer = multiprocessing.Pipe(duplex=False)
     parent = os.getpid()
     try:
@@ -179,7 +180,7 @@ def in_child(
         raise
     if pid == 0:  # the child: never returns
         reader.close()
-        _child(work, writer, parent)
+        _child(work, writer, parent, shared)
     writer.close()
     try:
         if meanwhile is not None:
@@ -197,10 +198,27 @@ def in_child(
         raise RuntimeError(f"the preparing process ended with status {status} and no result")
     kind, value = message
     if kind == "ok":
+        value, added = value
+        for (cache, _), entries in zip(shared, added, strict=True):
+            cache.update(entries)
         return value
     if kind == "error":
         raise value
     raise RuntimeError(f"preparing the build failed in a child process:\n{value}")
+
+
+_SHARED: list[dict] = []  # caches that a child fills for its parent (share_cache)
+
+
+def share_cache(cache: dict) -> None:
+    """Let a child of `in_child` fill `cache` for this process: what the child adds to it
+    comes back with its result. For a module's cache of what it read of files, keyed so that
+    a changed file is another key (hyphenation patterns, fonts' character maps): the child
+    that reads the chapters has time to spare while this process imports the engine, and the
+    processes forked from this one afterwards inherit the entries instead of reading the files
+    again. Registered before the fork; a cache registered twice counts once."""
+    if not any(known is cache for known in _SHARED):
+        _SHARED.append(cache)
 
 
 def _answer(reader: Connection, deadline: Deadline | None) -> tuple[str, Any] | None:
@@ -266,13 +284,15 @@ class _Relay(console.Progress):
         pass
 
 
-def _child(work: Callable[[], object], conn: Connection, parent: int) -> None:
+def _child(work: Callable[[], object], conn: Connection, parent: int, shared: list) -> None:
     code = 0
     try:
         die_with_parent(parent)
         console.current = _Relay(conn, console.current)
         try:
-            message = pickle.dumps(("ok", work()), protocol=pickle.HIGHEST_PROTOCOL)
+            value = work()
+            added = [{k: v for k, v in c.items() if k not in known} for c, known in shared]
+            message = pickle.dumps(("ok", (value, added)), protocol=pickle.HIGHEST_PROTOCOL)
         except click.ClickException as exc:
             message = pickle.dumps(("error", exc))
         except KeyboardInterrupt:

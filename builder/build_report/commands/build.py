@@ -218,6 +218,7 @@ def _meanwhile(config: Config, kinds: list[str]):
     from build_report.pdf import adapter
 
     if "pdf" in kinds:
+        adapter.share_caches()
         return lambda: adapter.warm_up_project(config)
     if any(writer(kind).uses_engine for kind in kinds):
         return adapter.load_engine

@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,10 +117,11 @@ def check_stylesheet(css: str, root: Path, key: str = "print_css") -> Path:
     return path
 
 
-def make_fetcher(resources: ProjectResources, text: str = ""):
+def make_fetcher(resources: ProjectResources, text: str = "", leading_only: bool = False):
     """A WeasyPrint URL fetcher that asks `resources` before it reads anything. Given the
     document's `text`, it serves stylesheets without the `@font-face` rules that text does not
-    need (fonts.fit_stylesheet): the engine would load every face."""
+    need (fonts.fit_stylesheet): the engine would load every face. `leading_only`: without
+    those of fallback families, whatever the text (fonts.leading_only; `warm_up`)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     used = {ord(c) for c in text}
@@ -131,23 +132,25 @@ def make_fetcher(resources: ProjectResources, text: str = ""):
                 resources.read(url)  # an SVG in a data: URL is vetted like a file (svg.py)
                 return super().fetch(url, headers)
             body, mime = resources.read(url)
-            if used and mime.startswith("text/css"):
-                body = _fitted_css(body, url, resources.root, used)
+            if (used or leading_only) and mime.startswith("text/css"):
+                body = _fitted_css(body, url, resources.root, used, leading_only)
             return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
 
     return ProjectFetcher()
 
 
-def _fitted_css(body: bytes, url: str, root: Path, used: set[int]) -> bytes:
+def _fitted_css(body: bytes, url: str, root: Path, used: set[int], leading: bool) -> bytes:
     from urllib.parse import unquote, urlsplit
 
-    from build_report.fonts import fit_stylesheet
+    from build_report.fonts import fit_stylesheet, leading_only
 
     try:
         href = Path(unquote(urlsplit(url).path)).resolve().relative_to(root.resolve())
         text = body.decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return body
+    if leading:
+        return leading_only(text, href.as_posix()).encode("utf-8")
     return fit_stylesheet(text, href.as_posix(), root, used).encode("utf-8")
 
 
@@ -260,20 +263,26 @@ def _own_font_folder() -> None:
         own_font_folder(_FONTS[0][1])
 
 
-# A paragraph to lay out and write before the book: long words to hyphenate, in each weight.
+# A paragraph to lay out and write before the book, in each weight. Not hyphenated: the
+# patterns are read meanwhile by the process that reads the chapters (`hyphenation`).
 SAMPLE = (
-    "<p>Internationalization <em>notwithstanding</em>, <strong>characteristically</strong> "
+    '<p style="hyphens: manual">Internationalization <em>notwithstanding</em>, '
+    "<strong>characteristically</strong> "
     "<code>representational</code> responsibilities 1234567890.</p>"
 ) * 4
 
 
-def warm_up(layout: Layout, html: str, text: str) -> None:
+def warm_up(layout: Layout, html: str) -> None:
     """What a process pays on its first document, paid now, into this process's
     `shared_fonts` and parsed stylesheets (internals.parsed_once): the stylesheets of `html`
-    (a document of the book, or `print_head`) parsed, the faces `text` needs loaded, Pango set
-    up, the hyphenation patterns read and the font subsetter imported, by laying out and
-    writing a paragraph under `html`'s head. About 0.6 s of a cold process; the processes
-    forked afterwards (a parallel build's, the live preview's builds) start with all of it."""
+    (a document of the book, or `print_head`) parsed, the faces of their leading families
+    loaded, Pango set up and the font subsetter imported, by laying out and writing a
+    paragraph under `html`'s head. About 0.3 s of a cold process; the processes forked
+    afterwards (a parallel build's, the live preview's builds) start with all of it. What
+    reads files only is left to the process that reads the chapters meanwhile: the
+    hyphenation patterns (`hyphenation`) and the fonts' character maps (fonts.read_maps).
+    The stylesheets are served as a Latin text's documents get them (fonts.leading_only), so
+    that their parse is the one those documents reuse."""
     head = re.sub(r"<body\b.*", "", html, flags=re.DOTALL)
     sample = f'{head}<body class="print"><section class="chapter">{SAMPLE}</section></body></html>'
     with engine(layout, PdfOptions()) as (resources, logs):
@@ -282,10 +291,37 @@ def warm_up(layout: Layout, html: str, text: str) -> None:
         page = weasyprint.HTML(
             string=sample,
             base_url=layout.root.resolve().as_uri() + "/",
-            url_fetcher=make_fetcher(resources, text),
+            url_fetcher=make_fetcher(resources, leading_only=True),
         )
         document = render(page)
         roomy(document.write_pdf)
+
+
+def hyphenation(languages: Iterable[str]) -> None:
+    """Read the hyphenation patterns of `languages` into pyphen's cache (by file). The engine
+    reads them the first time it hyphenates a line of a language, not before, and each
+    layout process paid about 0.15 s for them in its first part: read once, by the process
+    that reads the chapters (PdfWriter.prepare), they come back to the process that forks
+    the layout processes (`share_caches`)."""
+    import pyphen
+
+    for language in dict.fromkeys(languages):
+        found = pyphen.language_fallback(language) if language else None  # as the engine asks
+        if found:
+            pyphen.Pyphen(lang=found)
+
+
+def share_caches() -> None:
+    """What a child that reads the chapters reads of files for the engine comes back to this
+    process (processes.share_cache): the hyphenation patterns (`hyphenation`) and the
+    character maps of the fonts (fonts.py), read once for every layout process forked later."""
+    import pyphen
+
+    from build_report import fonts
+    from build_report.processes import share_cache
+
+    share_cache(pyphen.hdcache)
+    share_cache(fonts._MAPS)
 
 
 def print_head(config: Config) -> str:
@@ -313,7 +349,7 @@ def warm_up_project(config: Config) -> None:
         return
     layout = Layout(config, datetime.datetime.now(datetime.UTC), "", {})
     with contextlib.suppress(Exception):  # the build reports its own errors
-        warm_up(layout, key[1], SAMPLE)
+        warm_up(layout, key[1])
     _WARM.add(key)
 
 
@@ -391,7 +427,7 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
     deadline = options.deadline or Deadline(
         time.monotonic() + settings.time_limit, settings.time_limit
     )
-    from build_report.pdf.internals import painting, parsed_once, typesetting
+    from build_report.pdf.internals import painting, parsed_once, typed_arrays, typesetting
 
     try:
         with (
@@ -400,6 +436,7 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
             painting(console.current.tick),
             typesetting(),
             parsed_once(),
+            typed_arrays(),
         ):
             yield resources, logs
     except _LimitReached:

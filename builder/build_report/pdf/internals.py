@@ -23,6 +23,8 @@ no internals):
   `context.page_maker[index + 1]` is (resume_at, next_page, right_page, page_state,
   remake_state), and pagination ends when `remake_page` returns None with no footnote
   carried over (`context.reported_footnotes`) (`Pagination`: where pages start, and a stop).
+- `weasyprint.pdf.fonts` makes its arrays with `ffi.new(f"hb_codepoint_t[{n}]", items)`
+  of exactly n items, through its module-level `ffi` (`typed_arrays`).
 - `FontConfiguration.add_font_face` writes each face to `_folder / md5(descriptors)` (making
   the folder with `mkdtemp` when `_folder` is None) and registers it with Fontconfig, and
   registers nothing when that file exists already (`own_font_folder`).
@@ -808,6 +810,45 @@ class _PageWalker:
         record["offset"] = self.seen.get(stack[-1], 0) if stack else 0
         record["text"] = "".join(ch for ch in text if ch.isalnum())[:24]
         record["section"] = section
+
+
+@contextlib.contextmanager
+def typed_arrays() -> Iterator[None]:
+    """The font subsetter's arrays made without parsing C. WeasyPrint asks cffi for a
+    `hb_codepoint_t[N]` of each font's glyph count, a type string cffi has not seen (its cache
+    is by string), so each is parsed by pycparser: about 15 ms each, 8 for every document,
+    which a parallel build writes several of (parts, footers, the contents). The same array
+    made from the type `hb_codepoint_t[]`, parsed once, and its items is the same array."""
+    if not supported():
+        yield
+        return
+    import weasyprint.pdf.fonts as fonts
+
+    original = fonts.ffi
+    fonts.ffi = _Arrays(original)
+    try:
+        yield
+    finally:
+        fonts.ffi = original
+
+
+_SIZED = re.compile(r"(hb_codepoint_t)\[(\d+)\]")
+
+
+class _Arrays:
+    """WeasyPrint's `ffi`, with `new` of a sized array by its unsized type (`typed_arrays`)."""
+
+    def __init__(self, ffi) -> None:
+        self._ffi = ffi
+
+    def new(self, cdecl, init=None):
+        found = _SIZED.fullmatch(cdecl) if isinstance(cdecl, str) else None
+        if found and init is not None and len(init) == int(found[2]):
+            return self._ffi.new(f"{found[1]}[]", init)
+        return self._ffi.new(cdecl, init)
+
+    def __getattr__(self, name: str):
+        return getattr(self._ffi, name)
 
 
 def own_font_folder(font_config) -> None:

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from build_report import console, files, processes
-from build_report.pdf.adapter import Layout, PdfOptions, check_stylesheet, lay_out, strictly
+from build_report.pdf.adapter import (
+    Layout,
+    PdfOptions,
+    check_stylesheet,
+    hyphenation,
+    lay_out,
+    strictly,
+)
 from build_report.project.model import Book
 from build_report.writers import Options, Written, output_path
 
@@ -49,6 +56,9 @@ class PdfWriter:
         check_stylesheet(book.config.build.print_css, book.root)
         files.check_target(path, book.root, force=options.may_replace)
         jobs = parallel_jobs(book, settings, options.emit_html)
+        # read here, for the engine's processes (adapter.share_caches)
+        language = book.config.report.language
+        hyphenation([language, *(chapter.lang(language) for chapter in book.chapters)])
         if options.live and jobs == 1 and plain_pdf(settings, options.emit_html):
             jobs = max(cores(), 2)  # the live PDF is made of parts, however short the book
         if jobs > 1:
@@ -57,8 +67,11 @@ class PdfWriter:
             # live: small parts, so that an edit lays out little more than its chapter
             part_chars = LIVE_PART_CHARS if options.live else PART_CHARS
             work = plan(book, path, part_chars, live=options.live)
+            _read_maps(book, [html for html, _ in (*work.parts, work.front)])
             return PrintJob(path, work, jobs, settings)
-        return PrintJob(path, print_layout(book, settings, options.emit_html), 1, settings)
+        layout = print_layout(book, settings, options.emit_html)
+        _read_maps(book, [layout.html])
+        return PrintJob(path, layout, 1, settings)
 
     def write(self, job: PrintJob) -> Written:
         """Lay out in a child process that the build's watchdog kills at its deadline (the
@@ -68,6 +81,14 @@ class PdfWriter:
         console.current.step("writing", 0.98, 1.0)
         files.write_bytes(job.path, data)
         return written
+
+
+def _read_maps(book: Book, documents: list[str]) -> None:
+    """The fonts' character maps the documents' stylesheets will be fitted with, read here
+    for the engine's processes (adapter.share_caches)."""
+    from build_report.fonts import read_maps
+
+    read_maps(book, {ord(c) for c in set().union(*map(set, documents))})
 
 
 class HandoutWriter(PdfWriter):
