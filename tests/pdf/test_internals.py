@@ -96,3 +96,51 @@ def test_a_stylesheet_is_parsed_once_a_process_and_again_once_changed(
         width, warned = build()
         assert round(width) == 595 and warned == []
         assert sum("part.css" in url for url in parsed) == 2, parsed
+
+
+def test_lines_drawn_from_their_glyph_runs_are_the_engines_byte_for_byte(
+    project: Project,
+) -> None:
+    """internals.glyph_runs draws plain lines itself and leaves the rest to the engine: the
+    PDF is the same either way, in every script, with kerning, empty glyphs (a zero-width
+    space), marks placed by the font, emoji and a character no font has."""
+    import weasyprint
+    import weasyprint.draw.text as text
+
+    project.write(
+        "chapters/01-first.md",
+        "# Kerning, AVAWAY, Type\n\n"
+        + "Justified prose: offices affluent “quoted” — dashes, 1,234.56 and *italic* "
+        "**bold** `code()` words, with a zero\u200bwidth space and soft\u00adhyphens. "
+        * 12
+        + "\n\nعَرَبِيّ مُشَكَّل: السَّلامُ عَلَيْكُم. हिन्दी पाठ। 中文文本和日本語のテキスト。"
+        " 한국어 ✅ 🚀\n\nAnd a hieroglyph, \U00013000, that no font has.\n",
+    )
+    html = project.root / "print.html"
+    result = project.build("pdf", "--jobs", "1", "--emit-html", html)
+    assert result.exit_code == 0, result.output
+    document = weasyprint.HTML(filename=str(html), base_url=str(project.root) + "/").render()
+    engines = document.write_pdf()
+    left = []
+
+    def engine_line(*args):
+        left.append(args[1].text)
+        return original(*args)
+
+    original = text.draw_first_line
+    fast = internals._fast_lines(engine_line)
+    drawn = []
+
+    def counted(*args):
+        drawn.append(args[1].text)
+        return fast(*args)
+
+    text.draw_first_line = counted
+    try:
+        ours = document.write_pdf()
+    finally:
+        text.draw_first_line = original
+    assert len(left) < len(drawn) / 2, "most lines are drawn from their runs"
+    assert any("\U00013000" in line for line in left), "a glyph no font has: the engine's"
+    assert any("عَ" in line for line in left), "marks placed by the font: the engine's"
+    assert ours == engines

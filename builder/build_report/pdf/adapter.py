@@ -124,7 +124,7 @@ def make_fetcher(resources: ProjectResources, text: str = "", leading_only: bool
     those of fallback families, whatever the text (fonts.leading_only; `warm_up`)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    used = {ord(c) for c in text}
+    used = {ord(c) for c in set(text)}  # (the set first: a book part is a million characters)
 
     class ProjectFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -427,7 +427,13 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
     deadline = options.deadline or Deadline(
         time.monotonic() + settings.time_limit, settings.time_limit
     )
-    from build_report.pdf.internals import painting, parsed_once, typed_arrays, typesetting
+    from build_report.pdf.internals import (
+        glyph_runs,
+        painting,
+        parsed_once,
+        typed_arrays,
+        typesetting,
+    )
 
     try:
         with (
@@ -437,6 +443,7 @@ def engine(layout: Layout, options: PdfOptions) -> Iterator[tuple[ProjectResourc
             typesetting(),
             parsed_once(),
             typed_arrays(),
+            glyph_runs(),
         ):
             yield resources, logs
     except _LimitReached:

@@ -25,6 +25,12 @@ no internals):
   carried over (`context.reported_footnotes`) (`Pagination`: where pages start, and a stop).
 - `weasyprint.pdf.fonts` makes its arrays with `ffi.new(f"hb_codepoint_t[{n}]", items)`
   of exactly n items, through its module-level `ffi` (`typed_arrays`).
+- `weasyprint.draw.text.draw_first_line(stream, textbox, text_overflow, block_ellipsis,
+  matrix)` draws a line's glyphs, looked up on the module at each call; a line's runs are
+  `textbox.pango_layout.get_first_line()[0].runs`, each a `PangoGlyphItem` whose
+  `PangoGlyphInfo` is (glyph: guint32, width, x_offset, y_offset: gint32, attr: guint32),
+  20 bytes; `stream.add_font(pango_font)` gives (font, size), with the font's `widths`,
+  `to_unicode`, `bitmap`, `svg`, `png`, `colr` and `hash` (`glyph_runs`).
 - `FontConfiguration.add_font_face` writes each face to `_folder / md5(descriptors)` (making
   the folder with `mkdtemp` when `_folder` is None) and registers it with Fontconfig, and
   registers nothing when that file exists already (`own_font_folder`).
@@ -810,6 +816,130 @@ class _PageWalker:
         record["offset"] = self.seen.get(stack[-1], 0) if stack else 0
         record["text"] = "".join(ch for ch in text if ch.isalnum())[:24]
         record["section"] = section
+
+
+@contextlib.contextmanager
+def glyph_runs() -> Iterator[None]:
+    """Each line's glyphs read at once, not glyph by glyph. WeasyPrint draws a line by
+    reading every glyph's fields through cffi and building its text operator in Python:
+    about 60% of writing a PDF (3.7 s of the x50 book's 6.2). The line is drawn here from
+    the glyph array read in one go, with the same operators, byte for byte, as the engine's
+    own function, which still draws every line that needs more than plain glyphs: an
+    ellipsis, a glyph no font has, one raised or lowered (marks placed by the font), colour
+    or bitmap emoji (tests/pdf/test_internals.py compares the two)."""
+    if not supported():
+        yield
+        return
+    import weasyprint.draw.text as text
+
+    original = text.draw_first_line
+    text.draw_first_line = _fast_lines(original)
+    try:
+        yield
+    finally:
+        text.draw_first_line = original
+
+
+def _fast_lines(original):
+    """`draw_first_line` for lines of plain glyphs (`glyph_runs`), else `original`."""
+    import struct
+
+    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+
+    unpack = struct.Struct("=Iiii4x").iter_unpack  # PangoGlyphInfo, 20 bytes
+    empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
+    scale = 1000 * FROM_UNITS
+
+    def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
+        if text_overflow == "ellipsis" or block_ellipsis != "none":
+            return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+        if not textbox.text.strip() or textbox.style["font_size"] < 1e-6:
+            return []
+        try:
+            operators = _operators(stream, textbox)
+        except Exception:  # the engine's own drawing says what is wrong, as it would
+            operators = None
+        if operators is None:
+            return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+        stream.set_text_matrix(*matrix.values)
+        for operator, *values in operators:
+            getattr(stream, operator)(*values)
+        return []
+
+    def _operators(stream, textbox) -> list[tuple] | None:
+        """The line's text operators, or None where it needs more than plain glyphs."""
+        layout = textbox.pango_layout
+        pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+        first_line, _ = layout.get_first_line()
+        runs, previous, font, font_size = [], None, None, 0.0
+        run = first_line.runs[0]
+        while run != ffi.NULL:
+            item, run = run.data, run.next
+            glyphs = item.glyphs
+            found = list(unpack(ffi.buffer(glyphs.glyphs, glyphs.num_glyphs * 20)))
+            if any(g & unknown or y for g, _, _, y in found if g != empty):
+                return None
+            pango_font = item.item.analysis.font
+            new = pango_font != previous
+            if new:
+                previous = pango_font
+                font, font_size = stream.add_font(pango_font)
+                if pango.pango_version() < 14802 or font.png:
+                    font_size = textbox.style["font_size"]
+                if font.svg or font.png or font.colr:
+                    return None
+            runs.append((item, glyphs, found, pango_font, font, font_size, new))
+
+        operators: list[tuple] = []
+        string = ""
+        for item, glyphs, found, pango_font, font, font_size, new in runs:
+            if new:
+                if string:
+                    operators.append(("show_text", string))
+                string = ""
+                operators.append(("set_font_size", font.hash, 1 if font.bitmap else font_size))
+            parts = [string, "<"]
+            add = parts.append
+            widths, to_unicode = font.widths, font.to_unicode
+            hexa = "{:02x}" if font.bitmap else "{:04x}"
+            clusters = utf8 = None
+            last = len(found) - 1
+            for i, (glyph, width, x_offset, _) in enumerate(found):
+                if glyph == empty:
+                    add(f">{-width / font_size}<")
+                    continue
+                if glyph not in to_unicode:
+                    if clusters is None:
+                        clusters = ffi.unpack(glyphs.log_clusters, len(found))
+                        utf8 = layout.text.encode()
+                    start = item.item.offset
+                    t1 = clusters[i]
+                    if item.item.analysis.level % 2:  # rtl
+                        t2 = item.item.length if i == 0 else clusters[i - 1]
+                    else:
+                        t2 = item.item.length if i == last else clusters[i + 1]
+                    to_unicode[glyph] = utf8[start + t1 : start + t2].decode()
+                offset = x_offset / font_size
+                if offset:
+                    add(f">{-offset}<")
+                add(hexa.format(glyph))
+                logical_width = widths.get(glyph)
+                if logical_width is None:
+                    pango.pango_font_get_glyph_extents(
+                        pango_font, glyph, stream.ink_rect, stream.logical_rect
+                    )
+                    logical_width = widths[glyph] = round(
+                        stream.logical_rect.width * scale / font_size
+                    )
+                kerning = logical_width + offset - width * scale / font_size
+                if kerning:
+                    add(f">{int(kerning)}<")
+            string = "".join(parts)
+            string = string[:-1] if string[-1] == "<" else string + ">"
+        operators.append(("show_text", string))
+        return operators
+
+    return draw_first_line
 
 
 @contextlib.contextmanager
