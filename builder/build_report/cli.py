@@ -307,8 +307,7 @@ def epub(**params):
     written = build("epub", _options(**params))
     report(written.diagnostics)
     done(f"{written.path} ({written.files} files{_up_to_date(written)})")
-    if params["check"]:
-        done("EPUBCheck: no errors or warnings")
+    _epubcheck_said([written])
 
 
 @main.command()
@@ -351,8 +350,20 @@ def all_(**params):
     report(list(found.values()))
     if not console.current.quiet:
         summary(written, params["project"])
-    if params["check"]:
-        done("EPUBCheck: no errors or warnings")
+    _epubcheck_said(written)
+
+
+def _epubcheck_said(written: list) -> None:
+    """What EPUBCheck said of the EPUB built with --check, in one closing line (its findings,
+    warnings when the build goes on, are listed above it)."""
+    for item in written:
+        if item.checked is not None:
+            found = len(item.checked)
+            done(
+                f"EPUBCheck: {found} warning(s), listed above"
+                if found
+                else "EPUBCheck: no errors or warnings"
+            )
 
 
 @main.command()

@@ -207,6 +207,25 @@ def in_child(
     raise RuntimeError(f"preparing the build failed in a child process:\n{value}")
 
 
+_ON_EXIT: list[tuple[int, Callable[[], object]]] = []  # (pid, action): on_child_exit
+
+
+def on_child_exit(action: Callable[[], object]) -> None:
+    """Run `action` when this forked process leaves (`child_exit`), as os._exit runs nothing:
+    what it made for itself in a folder that outlives it (the live preview's scratch folder
+    lasts the session). Not run by the processes it forks in turn."""
+    _ON_EXIT.append((os.getpid(), action))
+
+
+def child_exit() -> None:
+    """What this process asked to run as it leaves (`on_child_exit`), errors ignored."""
+    pid = os.getpid()
+    for owner, action in _ON_EXIT:
+        if owner == pid:
+            with contextlib.suppress(Exception):
+                action()
+
+
 _SHARED: list[dict] = []  # caches that a child fills for its parent (share_cache)
 
 
@@ -311,6 +330,7 @@ def _child(work: Callable[[], object], conn: Connection, parent: int, shared: li
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):  # nothing left to report to
                 stream.flush()
+        child_exit()
         os._exit(code)
 
 

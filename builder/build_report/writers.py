@@ -59,6 +59,7 @@ class Written:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     inputs: tuple[Path, ...] = ()  # every file the writer loaded (styles, fonts, images)
     cached: bool = False
+    checked: list[Diagnostic] | None = None  # what EPUBCheck found (--check), else None
 
 
 class Writer(Protocol):

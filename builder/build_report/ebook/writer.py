@@ -86,7 +86,9 @@ class EpubWriter:
                 found = run_epubcheck(Path(handle.name), shown=job.path.name)
                 fail_on(found, job.strict, "EPUBCheck")
         ebook = job.ebook
-        return Written(job.path, None, len(ebook.items), ebook.diagnostics + found, ebook.inputs)
+        checked = found if job.check else None
+        diagnostics = ebook.diagnostics + found
+        return Written(job.path, None, len(ebook.items), diagnostics, ebook.inputs, checked=checked)
 
 
 def under(folder: Path, name: str) -> Path:

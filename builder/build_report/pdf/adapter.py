@@ -249,18 +249,38 @@ def shared_fonts():
         return FontConfiguration()
     if not _FONTS or _FONTS[0][0] != folder:
         if not _FONTS:
-            os.register_at_fork(after_in_child=_own_font_folder)
+            os.register_at_fork(before=_list_font_files, after_in_child=_own_font_folder)
         _FONTS[:] = [(folder, FontConfiguration())]
     return _FONTS[0][1]
 
 
+_FORKED: list = []  # the shared fonts' face files at this process's last fork
+
+
+def _list_font_files() -> None:
+    """Before a fork: the faces the child inherits, listed while nothing else writes them."""
+    import tempfile
+
+    from build_report.pdf.internals import font_files
+
+    current = _FONTS and _FONTS[0][0] == tempfile.gettempdir()
+    _FORKED[:] = [font_files(_FONTS[0][1]) if current else None]
+
+
 def _own_font_folder() -> None:
     """In a forked child: the shared fonts write their faces to a folder of its own
-    (internals.own_font_folder says why)."""
-    if _FONTS:
-        from build_report.pdf.internals import own_font_folder
+    (internals.own_font_folder says why), removed when the child leaves."""
+    names = _FORKED[0] if _FORKED else None
+    if names is None:  # no face written yet, or fonts of an earlier build: nothing shared
+        return
+    import shutil
 
-        own_font_folder(_FONTS[0][1])
+    from build_report.pdf.internals import own_font_folder
+    from build_report.processes import on_child_exit
+
+    mine = own_font_folder(_FONTS[0][1], names)
+    if mine is not None:
+        on_child_exit(lambda: shutil.rmtree(mine, ignore_errors=True))
 
 
 # A paragraph to lay out and write before the book, in each weight. Not hyphenated: the

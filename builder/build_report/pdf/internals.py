@@ -57,6 +57,7 @@ import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from build_report.pdf.adapter import (
     Layout,
@@ -981,26 +982,38 @@ class _Arrays:
         return getattr(self._ffi, name)
 
 
-def own_font_folder(font_config) -> None:
-    """Give a forked process's FontConfiguration a folder of its own, holding the faces it
-    inherited. WeasyPrint takes a face's file in its folder as proof that the face is
-    registered, and processes forked from one configuration would share its folder: a face
-    one of them wrote (the PDF's emoji, say) would be skipped, never registered, by a sibling
-    that needs it too (a handout of `build-report all` then showed empty boxes). The files
-    already there were registered before the fork, in this process as well: they are linked
-    into the new folder, so the inherited faces are still not loaded again."""
+def font_files(font_config) -> tuple[str, ...] | None:
+    """The names of the face files in a FontConfiguration's folder (None: no folder yet)."""
     import os
-    import shutil
+
+    folder = getattr(font_config, "_folder", None)
+    try:
+        return None if folder is None else tuple(os.listdir(folder))
+    except OSError:
+        return None
+
+
+def own_font_folder(font_config, names: tuple[str, ...]) -> Path | None:
+    """Give a forked process's FontConfiguration a folder of its own (returned), with a mark
+    for each face it inherited (`names`, listed in the parent at the fork: `font_files`).
+    WeasyPrint takes a face's file in its folder as proof that the face is registered, and
+    processes forked from one configuration would share its folder: a face one of them wrote
+    (the PDF's emoji, say) would be skipped, never registered, by a sibling that needs it too
+    (a handout of `build-report all` then showed empty boxes). The inherited faces were
+    registered before the fork, at the parent's files, which stay until the build's scratch
+    folder goes: an empty file of the same name is all the check needs. Where no folder can
+    be made, the process starts without one: a face it needs is then loaded again."""
     import tempfile
-    from pathlib import Path
 
     folder = getattr(font_config, "_folder", None)
     if folder is None:  # no face written yet: the first one makes a folder of this process's
-        return
-    mine = Path(tempfile.mkdtemp(prefix="weasyprint-", dir=Path(folder).parent))
-    for file in Path(folder).iterdir():
-        try:
-            os.link(file, mine / file.name)
-        except OSError:
-            shutil.copyfile(file, mine / file.name)
+        return None
+    try:
+        mine = Path(tempfile.mkdtemp(prefix="weasyprint-", dir=Path(folder).parent))
+        for name in names:
+            (mine / name).touch()
+    except OSError:
+        font_config._folder = None
+        return None
     font_config._folder = mine
+    return mine

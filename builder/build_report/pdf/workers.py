@@ -178,7 +178,7 @@ def serve(
     """A layout process (see Workers). Module-level, so a spawned process can find it. It
     dies with the process that started it, which may be killed at the build's deadline."""
     from build_report.pdf.internals import Part
-    from build_report.processes import die_with_parent
+    from build_report.processes import child_exit, die_with_parent
 
     die_with_parent(parent)
     try:
@@ -210,3 +210,4 @@ def serve(
         pipe.send(("crash", traceback.format_exc()))
     finally:
         pipe.close()
+        child_exit()
