@@ -331,6 +331,18 @@ def hyphenation(languages: Iterable[str]) -> None:
             pyphen.Pyphen(lang=found)
 
 
+def read_for_engine(book: Book, documents: list[str]) -> None:
+    """What the engine will read of files for these documents, read now into the caches
+    `share_caches` hands back: the hyphenation patterns of the book's languages and the
+    fonts' character maps the documents' stylesheets are fitted with (fonts.read_maps). Run
+    by the process that reads the chapters (PdfWriter.prepare)."""
+    from build_report.fonts import read_maps
+
+    language = book.config.report.language
+    hyphenation([language, *(chapter.lang(language) for chapter in book.chapters)])
+    read_maps(book, {ord(c) for c in set().union(*map(set, documents))})
+
+
 def share_caches() -> None:
     """What a child that reads the chapters reads of files for the engine comes back to this
     process (processes.share_cache): the hyphenation patterns (`hyphenation`) and the

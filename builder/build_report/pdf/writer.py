@@ -11,8 +11,8 @@ from build_report.pdf.adapter import (
     Layout,
     PdfOptions,
     check_stylesheet,
-    hyphenation,
     lay_out,
+    read_for_engine,
     strictly,
 )
 from build_report.project.model import Book
@@ -56,9 +56,6 @@ class PdfWriter:
         check_stylesheet(book.config.build.print_css, book.root)
         files.check_target(path, book.root, force=options.may_replace)
         jobs = parallel_jobs(book, settings, options.emit_html)
-        # read here, for the engine's processes (adapter.share_caches)
-        language = book.config.report.language
-        hyphenation([language, *(chapter.lang(language) for chapter in book.chapters)])
         if options.live and jobs == 1 and plain_pdf(settings, options.emit_html):
             jobs = max(cores(), 2)  # the live PDF is made of parts, however short the book
         if jobs > 1:
@@ -67,10 +64,10 @@ class PdfWriter:
             # live: small parts, so that an edit lays out little more than its chapter
             part_chars = LIVE_PART_CHARS if options.live else PART_CHARS
             work = plan(book, path, part_chars, live=options.live)
-            _read_maps(book, [html for html, _ in (*work.parts, work.front)])
+            read_for_engine(book, [html for html, _ in (*work.parts, work.front)])
             return PrintJob(path, work, jobs, settings)
         layout = print_layout(book, settings, options.emit_html)
-        _read_maps(book, [layout.html])
+        read_for_engine(book, [layout.html])
         return PrintJob(path, layout, 1, settings)
 
     def write(self, job: PrintJob) -> Written:
@@ -81,14 +78,6 @@ class PdfWriter:
         console.current.step("writing", 0.98, 1.0)
         files.write_bytes(job.path, data)
         return written
-
-
-def _read_maps(book: Book, documents: list[str]) -> None:
-    """The fonts' character maps the documents' stylesheets will be fitted with, read here
-    for the engine's processes (adapter.share_caches)."""
-    from build_report.fonts import read_maps
-
-    read_maps(book, {ord(c) for c in set().union(*map(set, documents))})
 
 
 class HandoutWriter(PdfWriter):
